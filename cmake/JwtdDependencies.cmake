@@ -1,0 +1,17 @@
+# Every external dependency is a Debian 12 package (deps/debian-packages.txt),
+# found here once. Nothing is vendored or downloaded at build time.
+
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(absl CONFIG REQUIRED)
+# Debian's libprotobuf-dev ships no CMake config: use CMake's FindProtobuf.
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(simdjson CONFIG REQUIRED)
+
+if(JWTD_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()
+if(JWTD_BUILD_BENCHMARKS)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

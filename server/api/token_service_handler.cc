@@ -1,0 +1,177 @@
+#include "server/api/token_service_handler.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_join.h"
+#include "server/api/proto_conversion.h"
+#include "server/jose/algorithm.h"
+#include "server/util/log.h"
+
+namespace jwtd::api {
+namespace {
+
+using jwtd::v1::IntrospectResponse;
+using jwtd::v1::IssueRequest;
+using jwtd::v1::IssueResponse;
+using jwtd::v1::ValidateRequest;
+using jwtd::v1::ValidateResponse;
+
+grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+absl::StatusOr<service::IssueParams> ToIssueParams(
+    const IssueRequest& request) {
+  service::IssueParams params;
+  params.subject = request.subject();
+  params.audiences.assign(request.audiences().begin(),
+                          request.audiences().end());
+  if (request.has_ttl()) {
+    absl::StatusOr<absl::Duration> ttl = DurationFromProto(request.ttl());
+    if (!ttl.ok()) return ttl.status();
+    params.ttl = *ttl;
+  }
+  params.scope = request.scope();
+  if (request.has_claims()) {
+    absl::StatusOr<jose::Json> claims = StructToJson(request.claims());
+    if (!claims.ok()) return claims.status();
+    params.extra_claims = *std::move(claims);
+  }
+  if (request.has_not_before()) {
+    absl::StatusOr<absl::Time> nbf = TimestampToTime(request.not_before());
+    if (!nbf.ok()) return nbf.status();
+    params.not_before = *nbf;
+  }
+  return params;
+}
+
+service::AccessRequirements ToAccessRequirements(
+    const ValidateRequest& request) {
+  service::AccessRequirements access;
+  access.scopes.assign(request.required_scopes().begin(),
+                       request.required_scopes().end());
+  for (const auto& claim : request.required_claims()) {
+    service::ClaimRequirement requirement;
+    requirement.claim = claim.claim();
+    requirement.values.assign(claim.values().begin(), claim.values().end());
+    requirement.match_all = claim.mode() == jwtd::v1::MATCH_MODE_ALL;
+    access.claims.push_back(std::move(requirement));
+  }
+  return access;
+}
+
+// Reads an optional string claim for introspection.
+void CopyStringClaim(const jose::Json& claims, absl::string_view name,
+                     std::string* out) {
+  const jose::Json* value = claims.Find(name);
+  if (value != nullptr && value->is_string()) *out = value->string_value();
+}
+
+void FillIntrospection(const jose::VerifiedJwt& jwt,
+                       IntrospectResponse* response) {
+  const jose::RegisteredClaims& registered = jwt.registered();
+  response->set_active(true);
+  response->set_token_type("Bearer");
+  response->set_scope(absl::StrJoin(service::GrantedScopes(jwt.claims()), " "));
+  CopyStringClaim(jwt.claims(), "client_id", response->mutable_client_id());
+  CopyStringClaim(jwt.claims(), "username", response->mutable_username());
+  if (registered.expires_at) {
+    TimeToTimestamp(*registered.expires_at, response->mutable_exp());
+  }
+  if (registered.issued_at) {
+    TimeToTimestamp(*registered.issued_at, response->mutable_iat());
+  }
+  if (registered.not_before) {
+    TimeToTimestamp(*registered.not_before, response->mutable_nbf());
+  }
+  if (registered.subject) response->set_sub(*registered.subject);
+  for (const std::string& audience : registered.audiences) {
+    response->add_aud(audience);
+  }
+  if (registered.issuer) response->set_iss(*registered.issuer);
+  if (registered.jwt_id) response->set_jti(*registered.jwt_id);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* TokenServiceHandler::Issue(
+    grpc::CallbackServerContext* context, const IssueRequest* request,
+    IssueResponse* response) {
+  absl::StatusOr<service::IssueParams> params = ToIssueParams(*request);
+  if (!params.ok()) return Finish(context, params.status());
+  absl::StatusOr<service::IssuedToken> issued = service_->Issue(*params);
+  if (!issued.ok()) return Finish(context, issued.status());
+  response->set_token(std::move(issued->token));
+  response->set_jti(issued->jti);
+  response->set_kid(issued->kid);
+  response->set_alg(std::string(jose::JwsAlgorithmName(issued->alg)));
+  TimeToTimestamp(issued->issued_at, response->mutable_issued_at());
+  TimeToTimestamp(issued->expires_at, response->mutable_expires_at());
+  Log(LogLevel::kInfo, "token issued",
+      {{"jti", issued->jti}, {"kid", issued->kid}});
+  return Finish(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
+    grpc::CallbackServerContext* context, const ValidateRequest* request,
+    ValidateResponse* response) {
+  service::ValidateParams params;
+  params.token = request->token();
+  params.audience = request->audience();
+  params.access = ToAccessRequirements(*request);
+  absl::StatusOr<service::Verdict> verdict = service_->Validate(params);
+  if (!verdict.ok()) return Finish(context, verdict.status());
+  if (verdict->valid()) {
+    const jose::VerifiedJwt& jwt = *verdict->jwt;
+    response->set_valid(true);
+    JsonToStruct(jwt.claims(), response->mutable_claims());
+    response->set_kid(jwt.kid());
+    response->set_alg(std::string(jose::JwsAlgorithmName(jwt.alg())));
+    if (jwt.registered().expires_at) {
+      TimeToTimestamp(*jwt.registered().expires_at,
+                      response->mutable_expires_at());
+    }
+  } else {
+    response->set_valid(false);
+    response->set_reason(ReasonToProto(*verdict->reason));
+    response->set_detail(std::move(verdict->detail));
+  }
+  return Finish(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* TokenServiceHandler::Introspect(
+    grpc::CallbackServerContext* context,
+    const jwtd::v1::IntrospectRequest* request, IntrospectResponse* response) {
+  absl::StatusOr<std::optional<jose::VerifiedJwt>> jwt =
+      service_->Introspect(request->token());
+  if (!jwt.ok()) return Finish(context, jwt.status());
+  if (jwt->has_value()) {
+    FillIntrospection(**jwt, response);
+  } else {
+    response->set_active(false);  // RFC 7662 2.2: nothing else.
+  }
+  return Finish(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* TokenServiceHandler::Revoke(
+    grpc::CallbackServerContext* context,
+    const jwtd::v1::RevokeRequest* request,
+    jwtd::v1::RevokeResponse* response) {
+  return Finish(context,
+                absl::UnimplementedError(
+                    "revocation is not available in this version of jwtd"));
+}
+
+grpc::ServerUnaryReactor* TokenServiceHandler::GetKeySet(
+    grpc::CallbackServerContext* context,
+    const jwtd::v1::GetKeySetRequest* request,
+    jwtd::v1::GetKeySetResponse* response) {
+  response->set_jwks(service_->PublicJwks());
+  return Finish(context, absl::OkStatus());
+}
+
+}  // namespace jwtd::api

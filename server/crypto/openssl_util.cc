@@ -1,0 +1,99 @@
+#include "server/crypto/openssl_util.h"
+
+#include <openssl/err.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace jwtd::crypto::internal {
+
+absl::Status OpenSslError(absl::StatusCode code, absl::string_view context) {
+  std::string message(context);
+  const char* separator = ": ";
+  unsigned long error;
+  while ((error = ERR_get_error()) != 0) {
+    char buffer[256];
+    ERR_error_string_n(error, buffer, sizeof(buffer));
+    absl::StrAppend(&message, separator, buffer);
+    separator = "; ";
+  }
+  return absl::Status(code, message);
+}
+
+void ClearOpenSslErrors() { ERR_clear_error(); }
+
+const char* DigestName(HashFunction hash) {
+  switch (hash) {
+    case HashFunction::kSha256:
+      return "SHA2-256";
+    case HashFunction::kSha384:
+      return "SHA2-384";
+    case HashFunction::kSha512:
+      return "SHA2-512";
+  }
+  std::abort();  // Unreachable: every enumerator is handled above.
+}
+
+namespace {
+
+// Fetches the default provider's implementation once. Failure means the
+// OpenSSL installation is broken, and no hash-based operation could work.
+const EVP_MD* FetchOnce(HashFunction hash) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, DigestName(hash), nullptr);
+  if (md == nullptr) {
+    std::fprintf(stderr, "jwtd: cannot fetch OpenSSL digest %s\n",
+                 DigestName(hash));
+    std::abort();
+  }
+  return md;  // Intentionally never freed: shared for the process lifetime.
+}
+
+}  // namespace
+
+const EVP_MD* FetchDigest(HashFunction hash) {
+  // Function-local statics: initialised once, thread-safely.
+  switch (hash) {
+    case HashFunction::kSha256: {
+      static const EVP_MD* const md = FetchOnce(hash);
+      return md;
+    }
+    case HashFunction::kSha384: {
+      static const EVP_MD* const md = FetchOnce(hash);
+      return md;
+    }
+    case HashFunction::kSha512: {
+      static const EVP_MD* const md = FetchOnce(hash);
+      return md;
+    }
+  }
+  std::abort();  // Unreachable.
+}
+
+BioPtr NewMemBio(absl::string_view data) {
+  if (data.size() > static_cast<size_t>(INT_MAX)) return nullptr;
+  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+}
+
+std::string MemBioContents(BIO* bio) {
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio, &data);
+  if (data == nullptr || length <= 0) return std::string();
+  return std::string(data, static_cast<size_t>(length));
+}
+
+absl::StatusOr<std::string> BignumToPadded(const BIGNUM* bn, size_t length) {
+  std::string out(length, '\0');
+  if (length > static_cast<size_t>(INT_MAX) ||
+      BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()),
+                   static_cast<int>(length)) != static_cast<int>(length)) {
+    return OpenSslError(absl::StatusCode::kInternal,
+                        "big number does not fit its fixed length");
+  }
+  return out;
+}
+
+}  // namespace jwtd::crypto::internal

@@ -1,0 +1,31 @@
+#ifndef JWTD_SERVER_JOSE_JSON_PARSER_H_
+#define JWTD_SERVER_JOSE_JSON_PARSER_H_
+
+#include <cstddef>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/jose/json.h"
+
+namespace jwtd::jose {
+
+// Bounds applied before and while parsing untrusted JSON.
+struct JsonLimits {
+  size_t max_bytes = 8192;
+  // Depth of nested arrays/objects; the top-level object is depth 1.
+  int max_depth = 16;
+};
+
+// Parses untrusted JSON strictly (RFC 8259, I-JSON rules of RFC 7493 where
+// they matter for JOSE): valid UTF-8 only, no lone surrogates, no duplicate
+// member names at any depth, numbers that fit a double (no infinities) and
+// integer literals within 64 bits (RFC 7493 section 2.2), no trailing garbage,
+// at most `limits` in size and depth. The top-level value must be an object.
+// Any violation is INVALID_ARGUMENT with a short reason; the input is never
+// echoed back in the message. Thread-safe.
+absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
+                                     const JsonLimits& limits = {});
+
+}  // namespace jwtd::jose
+
+#endif  // JWTD_SERVER_JOSE_JSON_PARSER_H_

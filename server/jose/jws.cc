@@ -1,0 +1,139 @@
+#include "server/jose/jws.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/jose/base64url.h"
+#include "server/jose/reject_reason.h"
+#include "server/util/json_string.h"
+
+namespace jwtd::jose {
+namespace {
+
+absl::Status Malformed(absl::string_view detail) {
+  return TokenRejected(RejectReason::kMalformed, detail);
+}
+
+// Header members that would make us fetch or trust something the token
+// names, or that announce processing we do not do.
+constexpr absl::string_view kForbiddenHeaders[] = {"crit", "jku", "x5u",
+                                                   "jwk",  "x5c", "enc"};
+
+// Reads an optional string member; MALFORMED when present with another type.
+absl::StatusOr<std::optional<std::string>> OptionalString(
+    const Json& header, absl::string_view name) {
+  const Json* value = header.Find(name);
+  if (value == nullptr) return std::optional<std::string>();
+  if (!value->is_string()) {
+    return Malformed(absl::StrCat("header \"", name, "\" is not a string"));
+  }
+  return std::optional<std::string>(value->string_value());
+}
+
+}  // namespace
+
+absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
+                                                   const JwsLimits& limits) {
+  if (token.size() > limits.max_token_bytes) {
+    return Malformed(
+        absl::StrCat("token exceeds ", limits.max_token_bytes, " bytes"));
+  }
+  const size_t dots = std::count(token.begin(), token.end(), '.');
+  if (dots == 4) {
+    return Malformed("token has five segments (JWE), which is not supported");
+  }
+  if (dots != 2) {
+    return Malformed(absl::StrCat("token has ", dots + 1,
+                                  " segments; a compact JWS has three"));
+  }
+  const size_t first_dot = token.find('.');
+  const size_t second_dot = token.find('.', first_dot + 1);
+  const absl::string_view header_b64 = token.substr(0, first_dot);
+  const absl::string_view payload_b64 =
+      token.substr(first_dot + 1, second_dot - first_dot - 1);
+  const absl::string_view signature_b64 = token.substr(second_dot + 1);
+
+  absl::StatusOr<std::string> header_bytes = Base64UrlDecode(header_b64);
+  if (!header_bytes.ok()) {
+    return Malformed(absl::StrCat("header: ", header_bytes.status().message()));
+  }
+  UnverifiedJws jws;
+  absl::StatusOr<std::string> payload = Base64UrlDecode(payload_b64);
+  if (!payload.ok()) {
+    return Malformed(absl::StrCat("payload: ", payload.status().message()));
+  }
+  absl::StatusOr<std::string> signature = Base64UrlDecode(signature_b64);
+  if (!signature.ok()) {
+    return Malformed(absl::StrCat("signature: ", signature.status().message()));
+  }
+
+  absl::StatusOr<Json> header = ParseJsonObject(*header_bytes, limits.header);
+  if (!header.ok()) {
+    return Malformed(absl::StrCat("header: ", header.status().message()));
+  }
+  for (absl::string_view name : kForbiddenHeaders) {
+    if (header->Find(name) != nullptr) {
+      return Malformed(absl::StrCat("header \"", name, "\" is not accepted"));
+    }
+  }
+  const Json* alg = header->Find("alg");
+  if (alg == nullptr) return Malformed("header has no \"alg\"");
+  if (!alg->is_string()) return Malformed("header \"alg\" is not a string");
+  std::optional<JwsAlgorithm> algorithm =
+      JwsAlgorithmFromName(alg->string_value());
+  if (!algorithm.has_value()) {
+    return TokenRejected(
+        RejectReason::kUnsupportedAlgorithm,
+        absl::StrCat("algorithm ", JsonQuote(alg->string_value().substr(0, 32)),
+                     " is not supported"));
+  }
+  jws.alg_ = *algorithm;
+
+  absl::StatusOr<std::optional<std::string>> kid =
+      OptionalString(*header, "kid");
+  if (!kid.ok()) return kid.status();
+  if (kid->has_value() && (*kid)->size() > kMaxKidLength) {
+    return Malformed(
+        absl::StrCat("header \"kid\" exceeds ", kMaxKidLength, " bytes"));
+  }
+  jws.kid_ = *std::move(kid);
+
+  absl::StatusOr<std::optional<std::string>> typ =
+      OptionalString(*header, "typ");
+  if (!typ.ok()) return typ.status();
+  jws.typ_ = *std::move(typ);
+
+  absl::StatusOr<std::optional<std::string>> cty =
+      OptionalString(*header, "cty");
+  if (!cty.ok()) return cty.status();
+  if (cty->has_value() && absl::EqualsIgnoreCase(**cty, "JWT")) {
+    return Malformed("nested JWTs (cty \"JWT\") are not accepted");
+  }
+
+  jws.signing_input_ = token.substr(0, second_dot);
+  jws.payload_ = *std::move(payload);
+  jws.signature_ = *std::move(signature);
+  return jws;
+}
+
+absl::StatusOr<std::string> SignCompact(const SigningKey& key,
+                                        absl::string_view typ,
+                                        absl::string_view payload) {
+  std::string header =
+      absl::StrCat("{\"alg\":", JsonQuote(JwsAlgorithmName(key.alg())),
+                   ",\"kid\":", JsonQuote(key.kid()));
+  if (!typ.empty()) absl::StrAppend(&header, ",\"typ\":", JsonQuote(typ));
+  header.push_back('}');
+  std::string token =
+      absl::StrCat(Base64UrlEncode(header), ".", Base64UrlEncode(payload));
+  absl::StatusOr<std::string> signature = key.signer().Sign(token);
+  if (!signature.ok()) {
+    return absl::InternalError(
+        absl::StrCat("signing failed: ", signature.status().message()));
+  }
+  absl::StrAppend(&token, ".", Base64UrlEncode(*signature));
+  return token;
+}
+
+}  // namespace jwtd::jose

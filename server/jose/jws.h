@@ -1,0 +1,69 @@
+#ifndef JWTD_SERVER_JOSE_JWS_H_
+#define JWTD_SERVER_JOSE_JWS_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/jose/algorithm.h"
+#include "server/jose/json_parser.h"
+#include "server/jose/keys.h"
+
+namespace jwtd::jose {
+
+// Bounds applied to a token before anything is decoded.
+struct JwsLimits {
+  // Whole compact token, checked before any decoding (DESIGN: 8 KiB).
+  size_t max_token_bytes = 8192;
+  JsonLimits header{.max_bytes = 1024, .max_depth = 4};
+  JsonLimits payload{.max_bytes = 8192, .max_depth = 16};
+};
+
+// A JWS in compact serialization whose form has been checked but whose
+// signature has NOT been verified. Nothing in it may be trusted except as a
+// hint for which key to try. Holds views into the token it was parsed from:
+// it must not outlive that string.
+class UnverifiedJws {
+ public:
+  // Checks, in this order, and rejects with TokenRejected(kMalformed) unless
+  // said otherwise: size <= limits.max_token_bytes; exactly three segments
+  // (five is JWE, also rejected); strict base64url in every segment; a
+  // header that is a strict JSON object (json_parser.h) with a string "alg"
+  // naming a supported algorithm exactly (else kUnsupportedAlgorithm, which
+  // covers "none" in any spelling), an optional string "kid" of at most
+  // kMaxKidLength bytes, an optional string "typ"; and none of the headers
+  // crit, jku, x5u, jwk, x5c, enc, nor cty "JWT" (nested tokens), which are
+  // never followed. The payload is decoded but not parsed.
+  static absl::StatusOr<UnverifiedJws> Parse(absl::string_view token,
+                                             const JwsLimits& limits);
+
+  JwsAlgorithm alg() const { return alg_; }
+  const std::optional<std::string>& kid() const { return kid_; }
+  const std::optional<std::string>& typ() const { return typ_; }
+  // The bytes the signature covers: "<header>.<payload>" as received.
+  absl::string_view signing_input() const { return signing_input_; }
+  // The decoded signature and payload.
+  const std::string& signature() const { return signature_; }
+  const std::string& payload() const { return payload_; }
+
+ private:
+  UnverifiedJws() = default;
+
+  JwsAlgorithm alg_ = JwsAlgorithm::kES256;
+  std::optional<std::string> kid_;
+  std::optional<std::string> typ_;
+  absl::string_view signing_input_;
+  std::string signature_;
+  std::string payload_;
+};
+
+// Signs `payload` as a compact JWS with header {"alg":..,"kid":..,"typ":..}
+// (typ omitted when empty). INTERNAL if the signer fails.
+absl::StatusOr<std::string> SignCompact(const SigningKey& key,
+                                        absl::string_view typ,
+                                        absl::string_view payload);
+
+}  // namespace jwtd::jose
+
+#endif  // JWTD_SERVER_JOSE_JWS_H_

@@ -1,0 +1,155 @@
+#include "server/jose/jwt_validator.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/jose/reject_reason.h"
+
+namespace jwtd::jose {
+namespace {
+
+absl::string_view StripApplicationPrefix(absl::string_view typ) {
+  constexpr absl::string_view kPrefix = "application/";
+  if (typ.size() > kPrefix.size() &&
+      absl::EqualsIgnoreCase(typ.substr(0, kPrefix.size()), kPrefix)) {
+    typ.remove_prefix(kPrefix.size());
+  }
+  return typ;
+}
+
+bool Contains(const std::vector<std::string>& values, absl::string_view v) {
+  return std::find(values.begin(), values.end(), v) != values.end();
+}
+
+}  // namespace
+
+absl::StatusOr<JwtValidator> JwtValidator::Create(ValidationPolicy policy,
+                                                  JwsLimits limits) {
+  if (policy.issuer.empty()) {
+    return absl::InvalidArgumentError("validation policy needs an issuer");
+  }
+  if (policy.leeway < absl::ZeroDuration() || policy.leeway > kMaxLeeway) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "leeway must be between 0s and ", absl::FormatDuration(kMaxLeeway)));
+  }
+  if (policy.max_age <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("maximum token age must be positive");
+  }
+  return JwtValidator(std::move(policy), limits);
+}
+
+absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
+    absl::string_view token, const KeySet& keys, absl::Time now,
+    absl::string_view required_audience) const {
+  absl::StatusOr<UnverifiedJws> jws = UnverifiedJws::Parse(token, limits_);
+  if (!jws.ok()) return jws.status();
+
+  const VerificationKey* key = nullptr;
+  if (jws->kid().has_value()) {
+    key = keys.Find(*jws->kid());
+  } else if (keys.size() == 1) {
+    key = keys.keys().front().get();
+  }
+  if (key == nullptr) {
+    return TokenRejected(RejectReason::kUnknownKey,
+                         jws->kid().has_value()
+                             ? "no trusted key has the token's kid"
+                             : "token has no kid and several keys are trusted");
+  }
+  // The key decides the algorithm; the header must merely agree with it.
+  if (jws->alg() != key->alg()) {
+    return TokenRejected(
+        RejectReason::kUnsupportedAlgorithm,
+        absl::StrCat("token alg ", JwsAlgorithmName(jws->alg()),
+                     " differs from key alg ", JwsAlgorithmName(key->alg())));
+  }
+  if (!key->verifier().Verify(jws->signing_input(), jws->signature()).ok()) {
+    return TokenRejected(RejectReason::kBadSignature,
+                         "signature does not verify");
+  }
+
+  absl::StatusOr<Json> claims =
+      ParseJsonObject(jws->payload(), limits_.payload);
+  if (!claims.ok()) {
+    return TokenRejected(RejectReason::kMalformed,
+                         absl::StrCat("payload: ", claims.status().message()));
+  }
+  absl::StatusOr<RegisteredClaims> registered = ReadRegisteredClaims(*claims);
+  if (!registered.ok()) return registered.status();
+  absl::Status checked =
+      CheckClaims(*jws, *registered, *claims, now, required_audience);
+  if (!checked.ok()) return checked;
+  return VerifiedJwt(key->alg(), key->kid(), *std::move(claims),
+                     *std::move(registered));
+}
+
+absl::Status JwtValidator::CheckClaims(
+    const UnverifiedJws& jws, const RegisteredClaims& claims, const Json& all,
+    absl::Time now, absl::string_view required_audience) const {
+  const ValidationPolicy& p = policy_;
+  if (p.typ.has_value()) {
+    if (!jws.typ().has_value() ||
+        !absl::EqualsIgnoreCase(StripApplicationPrefix(*jws.typ()),
+                                StripApplicationPrefix(*p.typ))) {
+      return TokenRejected(RejectReason::kWrongType,
+                           absl::StrCat("typ must be ", *p.typ));
+    }
+  }
+  if (!claims.issuer.has_value()) {
+    return TokenRejected(RejectReason::kWrongIssuer, "token has no iss");
+  }
+  if (*claims.issuer != p.issuer) {
+    return TokenRejected(RejectReason::kWrongIssuer,
+                         "iss is not the key's issuer");
+  }
+  if (claims.expires_at.has_value()) {
+    if (*claims.expires_at + p.leeway <= now) {
+      return TokenRejected(RejectReason::kExpired, "token has expired");
+    }
+  } else if (p.require_exp) {
+    return TokenRejected(RejectReason::kMissingClaim, "token has no exp");
+  }
+  if (claims.not_before.has_value() && *claims.not_before > now + p.leeway) {
+    return TokenRejected(RejectReason::kNotYetValid,
+                         "token is not valid yet (nbf)");
+  }
+  if (claims.issued_at.has_value() && *claims.issued_at > now + p.leeway) {
+    return TokenRejected(RejectReason::kNotYetValid,
+                         "token was issued in the future (iat)");
+  }
+  if (p.max_age != absl::InfiniteDuration()) {
+    if (!claims.issued_at.has_value()) {
+      return TokenRejected(RejectReason::kMissingClaim,
+                           "token has no iat and a maximum age applies");
+    }
+    if (now - *claims.issued_at > p.max_age + p.leeway) {
+      return TokenRejected(RejectReason::kTooOld,
+                           "token is older than the maximum age");
+    }
+  }
+  if (!p.audiences.empty() &&
+      std::none_of(p.audiences.begin(), p.audiences.end(),
+                   [&](const std::string& accepted) {
+                     return Contains(claims.audiences, accepted);
+                   })) {
+    return TokenRejected(RejectReason::kWrongAudience,
+                         "aud contains no accepted audience");
+  }
+  if (!required_audience.empty() &&
+      !Contains(claims.audiences, required_audience)) {
+    return TokenRejected(RejectReason::kWrongAudience,
+                         "aud does not contain the requested audience");
+  }
+  for (const std::string& name : p.required_claims) {
+    if (all.Find(name) == nullptr) {
+      return TokenRejected(RejectReason::kMissingClaim,
+                           absl::StrCat("token has no \"", name, "\" claim"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace jwtd::jose

@@ -1,0 +1,212 @@
+#include "server/service/token_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/crypto/random.h"
+#include "server/jose/base64url.h"
+#include "server/jose/claims.h"
+#include "server/jose/json_parser.h"
+#include "server/jose/jws.h"
+
+namespace jwtd::service {
+namespace {
+
+// Names Issue sets itself; a caller may not smuggle them in as extras.
+constexpr absl::string_view kReservedClaims[] = {"iss", "sub", "aud", "exp",
+                                                 "nbf", "iat", "jti", "scope"};
+
+constexpr size_t kJtiBytes = 16;
+
+absl::Status BadRequest(absl::string_view what) {
+  return absl::InvalidArgumentError(what);
+}
+
+absl::Status CheckAudiences(const std::vector<std::string>& audiences) {
+  if (audiences.size() > kMaxAudiences) {
+    return BadRequest(absl::StrCat("at most ", kMaxAudiences, " audiences"));
+  }
+  for (const std::string& audience : audiences) {
+    if (audience.empty() || audience.size() > kMaxAudienceBytes) {
+      return BadRequest(absl::StrCat("an audience must be 1 to ",
+                                     kMaxAudienceBytes, " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckScope(absl::string_view scope) {
+  for (absl::string_view token :
+       absl::StrSplit(scope, ' ', absl::SkipEmpty())) {
+    if (!IsScopeToken(token)) {
+      return BadRequest(
+          "scope must be space-separated printable ASCII tokens without "
+          "quotes or backslashes");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TokenService>> TokenService::Create(
+    TokenServiceOptions options, const keyring::KeyRing* key_ring,
+    const Clock* clock) {
+  if (options.default_ttl <= absl::ZeroDuration() ||
+      options.max_ttl <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("TTLs must be positive");
+  }
+  if (options.default_ttl > options.max_ttl) {
+    return absl::InvalidArgumentError(
+        "default TTL must not exceed the maximum TTL");
+  }
+  if (absl::Status s = CheckAudiences(options.audiences); !s.ok()) return s;
+  jose::ValidationPolicy policy;
+  policy.issuer = options.issuer;
+  policy.audiences = options.audiences;
+  policy.leeway = options.leeway;
+  absl::StatusOr<jose::JwtValidator> validator =
+      jose::JwtValidator::Create(std::move(policy), options.limits);
+  if (!validator.ok()) return validator.status();
+  return std::unique_ptr<TokenService>(new TokenService(
+      std::move(options), *std::move(validator), key_ring, clock));
+}
+
+absl::StatusOr<jose::Json> TokenService::BuildClaims(
+    const IssueParams& params, absl::Time now, absl::Time expires,
+    const std::string& jti) const {
+  jose::Json claims = jose::Json::EmptyObject();
+  claims.Set("iss", jose::Json::String(options_.issuer));
+  claims.Set("sub", jose::Json::String(params.subject));
+  const std::vector<std::string>& audiences =
+      params.audiences.empty() && !options_.audiences.empty()
+          ? std::vector<std::string>{options_.audiences.front()}
+          : params.audiences;
+  if (audiences.size() == 1) {
+    claims.Set("aud", jose::Json::String(audiences.front()));
+  } else if (audiences.size() > 1) {
+    jose::Json array = jose::Json::EmptyArray();
+    for (const std::string& audience : audiences) {
+      array.Append(jose::Json::String(audience));
+    }
+    claims.Set("aud", std::move(array));
+  }
+  claims.Set("exp", jose::NumericDate(expires));
+  if (params.not_before.has_value()) {
+    claims.Set("nbf", jose::NumericDate(*params.not_before));
+  }
+  claims.Set("iat", jose::NumericDate(now));
+  claims.Set("jti", jose::Json::String(jti));
+  if (!params.scope.empty()) {
+    claims.Set("scope", jose::Json::String(params.scope));
+  }
+  if (!params.extra_claims.is_null()) {
+    if (!params.extra_claims.is_object()) {
+      return BadRequest("extra claims must be a JSON object");
+    }
+    for (const auto& [name, value] : params.extra_claims.object()) {
+      for (absl::string_view reserved : kReservedClaims) {
+        if (name == reserved) {
+          return BadRequest(absl::StrCat(
+              "claim \"", reserved, "\" is set by jwtd or by its own field"));
+        }
+      }
+      if (name.empty()) return BadRequest("claim names must not be empty");
+      claims.Set(name, value);
+    }
+  }
+  return claims;
+}
+
+absl::StatusOr<IssuedToken> TokenService::Issue(
+    const IssueParams& params) const {
+  if (params.subject.empty() || params.subject.size() > kMaxSubjectBytes) {
+    return BadRequest(
+        absl::StrCat("subject must be 1 to ", kMaxSubjectBytes, " bytes"));
+  }
+  if (absl::Status s = CheckAudiences(params.audiences); !s.ok()) return s;
+  if (absl::Status s = CheckScope(params.scope); !s.ok()) return s;
+  const absl::Duration ttl = params.ttl.value_or(options_.default_ttl);
+  if (ttl <= absl::ZeroDuration()) return BadRequest("ttl must be positive");
+  if (ttl > options_.max_ttl) {
+    return BadRequest(absl::StrCat("ttl exceeds the maximum of ",
+                                   absl::FormatDuration(options_.max_ttl)));
+  }
+  std::shared_ptr<const jose::SigningKey> key = key_ring_->ActiveSigningKey();
+  if (key == nullptr) {
+    return absl::FailedPreconditionError("this jwtd holds no signing key");
+  }
+
+  // NumericDates are whole seconds: truncate now so iat/exp are exact.
+  const absl::Time now =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now()));
+  const absl::Time expires = now + absl::Ceil(ttl, absl::Seconds(1));
+  if (params.not_before.has_value()) {
+    if (*params.not_before >= expires) {
+      return BadRequest("not_before must be before the expiry");
+    }
+    if (*params.not_before < absl::UnixEpoch()) {
+      return BadRequest("not_before must not be before 1970");
+    }
+  }
+  const std::string jti = jose::Base64UrlEncode(crypto::RandomBytes(kJtiBytes));
+  absl::StatusOr<jose::Json> claims = BuildClaims(params, now, expires, jti);
+  if (!claims.ok()) return claims.status();
+  const std::string payload = claims->Serialize();
+  // Never hand out a token that validators would refuse: the payload must
+  // pass the same strict parser (size, depth, UTF-8, numbers).
+  if (absl::StatusOr<jose::Json> reparsed =
+          jose::ParseJsonObject(payload, options_.limits.payload);
+      !reparsed.ok()) {
+    return BadRequest(absl::StrCat("claims are not acceptable: ",
+                                   reparsed.status().message()));
+  }
+  absl::StatusOr<std::string> token = jose::SignCompact(*key, "JWT", payload);
+  if (!token.ok()) return token.status();
+  if (token->size() > options_.limits.max_token_bytes) {
+    return BadRequest(absl::StrCat("token would exceed ",
+                                   options_.limits.max_token_bytes, " bytes"));
+  }
+  return IssuedToken{*std::move(token), jti, key->kid(),
+                     key->alg(),        now, expires};
+}
+
+absl::StatusOr<Verdict> TokenService::Validate(
+    const ValidateParams& params) const {
+  if (params.token.empty()) return BadRequest("token is required");
+  if (absl::Status s = CheckRequirementsWellFormed(params.access); !s.ok()) {
+    return s;
+  }
+  std::shared_ptr<const jose::KeySet> keys = key_ring_->VerificationKeys();
+  absl::StatusOr<jose::VerifiedJwt> jwt =
+      validator_.Validate(params.token, *keys, clock_->Now(), params.audience);
+  absl::Status status = jwt.status();
+  if (jwt.ok()) status = DecideAccess(jwt->claims(), params.access);
+
+  Verdict verdict;
+  if (status.ok()) {
+    verdict.jwt = *std::move(jwt);
+    return verdict;
+  }
+  std::optional<jose::RejectReason> reason = jose::GetRejectReason(status);
+  if (!reason.has_value()) return status;  // The service, not the token.
+  verdict.reason = reason;
+  verdict.detail = std::string(status.message());
+  return verdict;
+}
+
+absl::StatusOr<std::optional<jose::VerifiedJwt>> TokenService::Introspect(
+    absl::string_view token) const {
+  ValidateParams params;
+  params.token = token;
+  absl::StatusOr<Verdict> verdict = Validate(params);
+  if (!verdict.ok()) return verdict.status();
+  return std::move(verdict->jwt);
+}
+
+std::string TokenService::PublicJwks() const {
+  return key_ring_->VerificationKeys()->jwks_json();
+}
+
+}  // namespace jwtd::service

@@ -1,0 +1,132 @@
+#ifndef JWTD_SERVER_SERVICE_TOKEN_SERVICE_H_
+#define JWTD_SERVER_SERVICE_TOKEN_SERVICE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/jose/json.h"
+#include "server/jose/jwt_validator.h"
+#include "server/jose/reject_reason.h"
+#include "server/jose/verified_jwt.h"
+#include "server/keyring/key_ring.h"
+#include "server/service/access_policy.h"
+#include "server/util/clock.h"
+
+namespace jwtd::service {
+
+struct TokenServiceOptions {
+  // `iss` of issued tokens, and the issuer validated tokens must name.
+  std::string issuer;
+  // Accepted audiences (empty: no audience policy). The first one is the
+  // default `aud` of issued tokens that name none.
+  std::vector<std::string> audiences;
+  absl::Duration default_ttl = absl::Minutes(15);
+  absl::Duration max_ttl = absl::Hours(24);
+  absl::Duration leeway = absl::Seconds(60);
+  jose::JwsLimits limits;
+};
+
+// Limits on what Issue accepts.
+inline constexpr size_t kMaxSubjectBytes = 1024;
+inline constexpr size_t kMaxAudiences = 32;
+inline constexpr size_t kMaxAudienceBytes = 512;
+
+struct IssueParams {
+  std::string subject;
+  std::vector<std::string> audiences;
+  std::optional<absl::Duration> ttl;
+  std::string scope;
+  // Further claims: a JSON object (or null for none).
+  jose::Json extra_claims;
+  std::optional<absl::Time> not_before;
+};
+
+struct IssuedToken {
+  std::string token;
+  std::string jti;
+  std::string kid;
+  jose::JwsAlgorithm alg;
+  absl::Time issued_at;
+  absl::Time expires_at;
+};
+
+struct ValidateParams {
+  absl::string_view token;
+  // When non-empty, `aud` must contain it (on top of the policy).
+  std::string audience;
+  AccessRequirements access;
+};
+
+// The answer to "is this token good for this request?".
+struct Verdict {
+  // Set exactly when the token is valid and grants the requested access.
+  std::optional<jose::VerifiedJwt> jwt;
+  // Set exactly when the token is rejected.
+  std::optional<jose::RejectReason> reason;
+  // Human-readable; never contains the token.
+  std::string detail;
+
+  bool valid() const { return jwt.has_value(); }
+};
+
+// Issues, validates and introspects tokens for one issuer with the keys of
+// one key ring. The business rules live here; the API layer only converts.
+// Thread-safe: every method may be called concurrently.
+class TokenService {
+ public:
+  // INVALID_ARGUMENT for bad options (empty issuer, leeway beyond 10 min,
+  // non-positive or inconsistent TTLs). `key_ring` and `clock` must outlive
+  // the service.
+  static absl::StatusOr<std::unique_ptr<TokenService>> Create(
+      TokenServiceOptions options, const keyring::KeyRing* key_ring,
+      const Clock* clock);
+
+  // Signs a new token: iss, sub, aud, exp, nbf (when asked), iat, jti, scope
+  // and the extra claims. INVALID_ARGUMENT for a missing or oversized
+  // subject, bad audiences, a TTL that is not positive or above the
+  // maximum, a malformed scope, extra claims that are not an object or that
+  // name a registered claim, nbf at or after exp, or a token that would
+  // exceed the size validators accept. FAILED_PRECONDITION when the key
+  // ring cannot sign.
+  absl::StatusOr<IssuedToken> Issue(const IssueParams& params) const;
+
+  // A verdict for any non-empty token. INVALID_ARGUMENT only for a bad
+  // request: an empty token or malformed access requirements.
+  absl::StatusOr<Verdict> Validate(const ValidateParams& params) const;
+
+  // RFC 7662: the verified token when active, nullopt when not.
+  // INVALID_ARGUMENT for an empty token.
+  absl::StatusOr<std::optional<jose::VerifiedJwt>> Introspect(
+      absl::string_view token) const;
+
+  // The public JWK Set of the verification keys.
+  std::string PublicJwks() const;
+
+  const TokenServiceOptions& options() const { return options_; }
+
+ private:
+  TokenService(TokenServiceOptions options, jose::JwtValidator validator,
+               const keyring::KeyRing* key_ring, const Clock* clock)
+      : options_(std::move(options)),
+        validator_(std::move(validator)),
+        key_ring_(key_ring),
+        clock_(clock) {}
+
+  absl::StatusOr<jose::Json> BuildClaims(const IssueParams& params,
+                                         absl::Time now, absl::Time expires,
+                                         const std::string& jti) const;
+
+  const TokenServiceOptions options_;
+  const jose::JwtValidator validator_;
+  const keyring::KeyRing* const key_ring_;
+  const Clock* const clock_;
+};
+
+}  // namespace jwtd::service
+
+#endif  // JWTD_SERVER_SERVICE_TOKEN_SERVICE_H_

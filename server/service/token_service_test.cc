@@ -1,0 +1,599 @@
+#include "server/service/token_service.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/crypto/ecdsa.h"
+#include "server/jose/base64url.h"
+#include "server/jose/json.h"
+#include "server/jose/json_parser.h"
+#include "server/jose/jws.h"
+#include "server/jose/key_set.h"
+#include "server/jose/keys.h"
+#include "server/keyring/key_ring.h"
+#include "server/util/clock.h"
+#include "tests/support/json_member.h"
+#include "tests/support/reject_matchers.h"
+#include "tests/support/status_matchers.h"
+
+namespace jwtd::service {
+namespace {
+
+using ::jwtd::jose::Json;
+using ::jwtd::jose::RejectReason;
+using ::jwtd::testing::IsOk;
+using ::jwtd::testing::Member;
+using ::jwtd::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
+constexpr int64_t kNowSeconds = 1700000000;
+const absl::Time kNow = absl::FromUnixSeconds(kNowSeconds);
+constexpr char kIssuer[] = "https://jwtd.example";
+constexpr char kDefaultAudience[] = "api";
+constexpr char kOtherAudience[] = "admin";
+constexpr char kSubject[] = "alice";
+
+// A key ring that hands out exactly what the test gave it.
+class FakeKeyRing : public keyring::KeyRing {
+ public:
+  FakeKeyRing(std::shared_ptr<const jose::SigningKey> signing_key,
+              std::shared_ptr<const jose::KeySet> keys)
+      : signing_key_(std::move(signing_key)), keys_(std::move(keys)) {}
+
+  std::shared_ptr<const jose::SigningKey> ActiveSigningKey() const override {
+    return signing_key_;
+  }
+  std::shared_ptr<const jose::KeySet> VerificationKeys() const override {
+    return keys_;
+  }
+
+ private:
+  std::shared_ptr<const jose::SigningKey> signing_key_;
+  std::shared_ptr<const jose::KeySet> keys_;
+};
+
+// A ring over a fresh ES256 key, signing and verifying with it.
+std::unique_ptr<FakeKeyRing> NewEs256Ring() {
+  crypto::EcPrivateKey ec =
+      crypto::EcPrivateKey::Generate(crypto::EcCurve::kP256).value();
+  auto signing = jose::SigningKey::FromEc(ec, jose::JwsAlgorithm::kES256);
+  EXPECT_THAT(signing, IsOk());
+  auto verification = jose::VerificationKey::FromEc(
+      ec.public_key(), jose::JwsAlgorithm::kES256, (*signing)->kid());
+  EXPECT_THAT(verification, IsOk());
+  auto keys = jose::KeySet::Create({*verification});
+  EXPECT_THAT(keys, IsOk());
+  return std::make_unique<FakeKeyRing>(*signing, *keys);
+}
+
+TokenServiceOptions DefaultOptions() {
+  TokenServiceOptions options;
+  options.issuer = kIssuer;
+  options.audiences = {kDefaultAudience, kOtherAudience};
+  return options;
+}
+
+// The claims of a token, decoded without verification (tests only).
+Json PayloadOf(absl::string_view token) {
+  const std::vector<std::string> segments = absl::StrSplit(token, '.');
+  EXPECT_EQ(segments.size(), 3u);
+  absl::StatusOr<std::string> payload = jose::Base64UrlDecode(segments[1]);
+  EXPECT_THAT(payload, IsOk());
+  absl::StatusOr<Json> json = jose::ParseJsonObject(payload.value_or(""));
+  EXPECT_THAT(json, IsOk());
+  return json.value_or(Json::EmptyObject());
+}
+
+class TokenServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ring_ = NewEs256Ring();
+    ASSERT_OK_AND_ASSIGN(
+        service_, TokenService::Create(DefaultOptions(), ring_.get(), &clock_));
+  }
+
+  static IssueParams Params() {
+    IssueParams params;
+    params.subject = kSubject;
+    return params;
+  }
+
+  // Issues with `params` and validates the result at the clock's now.
+  absl::StatusOr<Verdict> IssueAndValidate(const IssueParams& params) {
+    absl::StatusOr<IssuedToken> issued = service_->Issue(params);
+    if (!issued.ok()) return issued.status();
+    ValidateParams validate;
+    validate.token = issued->token;
+    return service_->Validate(validate);
+  }
+
+  // Issue may refuse `params`, but a token it hands out must be accepted by
+  // the same service's validation.
+  void ExpectRefusedOrValid(const IssueParams& params) {
+    absl::StatusOr<IssuedToken> issued = service_->Issue(params);
+    if (!issued.ok()) {
+      EXPECT_THAT(issued, StatusIs(kInvalid));
+      return;
+    }
+    ValidateParams validate;
+    validate.token = issued->token;
+    ASSERT_OK_AND_ASSIGN(Verdict verdict, service_->Validate(validate));
+    EXPECT_TRUE(verdict.valid())
+        << "Issue returned a token that Validate rejects: "
+        << (verdict.reason ? jose::RejectReasonName(*verdict.reason) : "")
+        << " " << verdict.detail;
+  }
+
+  FakeClock clock_{kNow};
+  std::unique_ptr<FakeKeyRing> ring_;
+  std::unique_ptr<TokenService> service_;
+};
+
+// Issue sets iss, sub, aud (the default audience), exp (default TTL), iat,
+// jti and scope, and reports them.
+TEST_F(TokenServiceTest, IssueSetsRegisteredClaims) {
+  IssueParams params = Params();
+  params.scope = "read write";
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(params));
+  EXPECT_EQ(issued.kid, ring_->ActiveSigningKey()->kid());
+  EXPECT_EQ(issued.alg, jose::JwsAlgorithm::kES256);
+  EXPECT_EQ(issued.issued_at, kNow);
+  EXPECT_EQ(issued.expires_at, kNow + absl::Minutes(15));
+  // 16 random bytes, base64url.
+  EXPECT_EQ(issued.jti.size(), 22u);
+  EXPECT_THAT(jose::Base64UrlDecode(issued.jti), IsOk());
+
+  const Json claims = PayloadOf(issued.token);
+  EXPECT_EQ(Member(claims, "iss").string_value(), kIssuer);
+  EXPECT_EQ(Member(claims, "sub").string_value(), kSubject);
+  EXPECT_EQ(Member(claims, "aud").string_value(), kDefaultAudience);
+  EXPECT_EQ(Member(claims, "iat").number().integer, kNowSeconds);
+  EXPECT_EQ(Member(claims, "exp").number().integer, kNowSeconds + 15 * 60);
+  EXPECT_EQ(Member(claims, "jti").string_value(), issued.jti);
+  EXPECT_EQ(Member(claims, "scope").string_value(), "read write");
+  EXPECT_EQ(claims.Find("nbf"), nullptr);
+
+  ASSERT_OK_AND_ASSIGN(jose::UnverifiedJws jws,
+                       jose::UnverifiedJws::Parse(issued.token, {}));
+  EXPECT_EQ(jws.typ(), std::optional<std::string>("JWT"));
+  EXPECT_EQ(jws.kid(), std::optional<std::string>(issued.kid));
+}
+
+// No scope, no scope claim.
+TEST_F(TokenServiceTest, IssueWithoutScopeOmitsIt) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  EXPECT_EQ(PayloadOf(issued.token).Find("scope"), nullptr);
+}
+
+// Explicit audiences replace the default: one is a string, several an array.
+TEST_F(TokenServiceTest, IssueAudiences) {
+  IssueParams params = Params();
+  params.audiences = {kOtherAudience};
+  ASSERT_OK_AND_ASSIGN(IssuedToken one, service_->Issue(params));
+  EXPECT_EQ(Member(PayloadOf(one.token), "aud").string_value(), kOtherAudience);
+
+  params.audiences = {kDefaultAudience, kOtherAudience};
+  ASSERT_OK_AND_ASSIGN(IssuedToken two, service_->Issue(params));
+  const Json aud = Member(PayloadOf(two.token), "aud");
+  ASSERT_TRUE(aud.is_array());
+  ASSERT_EQ(aud.array().size(), 2u);
+  EXPECT_EQ(aud.array()[0].string_value(), kDefaultAudience);
+  EXPECT_EQ(aud.array()[1].string_value(), kOtherAudience);
+
+  // A service without audiences issues tokens without aud.
+  TokenServiceOptions options = DefaultOptions();
+  options.audiences.clear();
+  ASSERT_OK_AND_ASSIGN(auto open,
+                       TokenService::Create(options, ring_.get(), &clock_));
+  ASSERT_OK_AND_ASSIGN(IssuedToken none, open->Issue(Params()));
+  EXPECT_EQ(PayloadOf(none.token).Find("aud"), nullptr);
+}
+
+// Bad audiences are refused.
+TEST_F(TokenServiceTest, IssueRejectsBadAudiences) {
+  IssueParams params = Params();
+  params.audiences = {""};
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+  params.audiences = {std::string(kMaxAudienceBytes + 1, 'a')};
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+  params.audiences = std::vector<std::string>(kMaxAudiences + 1, "a");
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+  params.audiences = {std::string(kMaxAudienceBytes, 'a')};
+  EXPECT_THAT(service_->Issue(params), IsOk());
+}
+
+// The TTL defaults to default_ttl, may go up to max_ttl, and must be
+// positive.
+TEST_F(TokenServiceTest, IssueTtl) {
+  IssueParams params = Params();
+  params.ttl = absl::Hours(1);
+  ASSERT_OK_AND_ASSIGN(IssuedToken hour, service_->Issue(params));
+  EXPECT_EQ(hour.expires_at, kNow + absl::Hours(1));
+  EXPECT_EQ(Member(PayloadOf(hour.token), "exp").number().integer,
+            kNowSeconds + 3600);
+
+  params.ttl = absl::Hours(24);  // max_ttl exactly
+  ASSERT_OK_AND_ASSIGN(IssuedToken day, service_->Issue(params));
+  EXPECT_EQ(day.expires_at, kNow + absl::Hours(24));
+
+  for (absl::Duration bad :
+       {absl::ZeroDuration(), absl::Seconds(-1),
+        absl::Hours(24) + absl::Seconds(1), absl::Hours(25),
+        -absl::InfiniteDuration(), absl::InfiniteDuration()}) {
+    params.ttl = bad;
+    EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid))
+        << absl::FormatDuration(bad);
+  }
+}
+
+// The subject is required and at most kMaxSubjectBytes.
+TEST_F(TokenServiceTest, IssueSubject) {
+  IssueParams params = Params();
+  params.subject = "";
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+  params.subject = std::string(kMaxSubjectBytes + 1, 's');
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+  params.subject = std::string(kMaxSubjectBytes, 's');
+  EXPECT_THAT(service_->Issue(params), IsOk());
+  EXPECT_EQ(kMaxSubjectBytes, 1024u);
+}
+
+// A malformed scope is refused.
+TEST_F(TokenServiceTest, IssueRejectsBadScope) {
+  IssueParams params = Params();
+  for (const char* scope :
+       {"read \"write\"", "a\\b", "tab\there", "caf\xc3\xa9"}) {
+    params.scope = scope;
+    EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid)) << scope;
+  }
+}
+
+// Extra claims are copied into the token.
+TEST_F(TokenServiceTest, IssueExtraClaims) {
+  IssueParams params = Params();
+  params.extra_claims = Json::EmptyObject();
+  params.extra_claims.Set("role", Json::String("admin"));
+  Json list = Json::EmptyArray();
+  list.Append(Json::Integer(1));
+  list.Append(Json::Bool(true));
+  params.extra_claims.Set("list", list);
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(params));
+  const Json claims = PayloadOf(issued.token);
+  EXPECT_EQ(Member(claims, "role").string_value(), "admin");
+  EXPECT_TRUE(Member(claims, "list") == list);
+  EXPECT_EQ(Member(claims, "sub").string_value(), kSubject);
+}
+
+// Extra claims may not name a claim that Issue sets itself.
+TEST_F(TokenServiceTest, IssueRefusesReservedExtraClaims) {
+  for (const char* name :
+       {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope"}) {
+    IssueParams params = Params();
+    params.extra_claims = Json::EmptyObject();
+    params.extra_claims.Set("ok", Json::Integer(1));
+    params.extra_claims.Set(name, Json::String("x"));
+    EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid)) << name;
+  }
+}
+
+// Extra claims must be an object (or null for none).
+TEST_F(TokenServiceTest, IssueRefusesNonObjectExtraClaims) {
+  for (const Json& extra : {Json::EmptyArray(), Json::String("{}"),
+                            Json::Integer(1), Json::Bool(true)}) {
+    IssueParams params = Params();
+    params.extra_claims = extra;
+    EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid))
+        << extra.Serialize();
+  }
+  IssueParams params = Params();
+  params.extra_claims = Json();
+  EXPECT_THAT(service_->Issue(params), IsOk());
+  params.extra_claims = Json::EmptyObject();
+  EXPECT_THAT(service_->Issue(params), IsOk());
+}
+
+// Claims too large for a token are refused rather than issued.
+TEST_F(TokenServiceTest, IssueRefusesHugeExtraClaims) {
+  IssueParams params = Params();
+  params.extra_claims = Json::EmptyObject();
+  params.extra_claims.Set("pad", Json::String(std::string(9000, 'p')));
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+}
+
+// Around the size limit, every token Issue returns validates (it never
+// hands out a token over the limit).
+TEST_F(TokenServiceTest, IssuedTokensNeverExceedTheLimit) {
+  int issued = 0;
+  for (size_t pad = 4000; pad <= 8200; pad += 150) {
+    IssueParams params = Params();
+    params.extra_claims = Json::EmptyObject();
+    params.extra_claims.Set("pad", Json::String(std::string(pad, 'p')));
+    absl::StatusOr<IssuedToken> token = service_->Issue(params);
+    if (!token.ok()) {
+      EXPECT_THAT(token, StatusIs(kInvalid)) << pad;
+      continue;
+    }
+    ++issued;
+    EXPECT_LE(token->token.size(), 8192u);
+    ExpectRefusedOrValid(params);
+  }
+  EXPECT_GT(issued, 0);
+}
+
+// nbf must lie before exp; a valid one is written and enforced.
+TEST_F(TokenServiceTest, IssueNotBefore) {
+  IssueParams params = Params();
+  params.not_before = kNow + absl::Minutes(15);  // == exp
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+  params.not_before = kNow + absl::Minutes(20);
+  EXPECT_THAT(service_->Issue(params), StatusIs(kInvalid));
+
+  params.not_before = kNow + absl::Minutes(10);
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(params));
+  EXPECT_EQ(Member(PayloadOf(issued.token), "nbf").number().integer,
+            kNowSeconds + 600);
+  ValidateParams validate;
+  validate.token = issued.token;
+  ASSERT_OK_AND_ASSIGN(Verdict early, service_->Validate(validate));
+  EXPECT_EQ(early.reason,
+            std::optional<RejectReason>(RejectReason::kNotYetValid));
+  clock_.Advance(absl::Minutes(10));
+  ASSERT_OK_AND_ASSIGN(Verdict later, service_->Validate(validate));
+  EXPECT_TRUE(later.valid()) << later.detail;
+}
+
+// A ring that cannot sign makes Issue FAILED_PRECONDITION.
+TEST_F(TokenServiceTest, IssueWithoutSigningKey) {
+  FakeKeyRing verify_only(nullptr, ring_->VerificationKeys());
+  ASSERT_OK_AND_ASSIGN(
+      auto service,
+      TokenService::Create(DefaultOptions(), &verify_only, &clock_));
+  EXPECT_THAT(service->Issue(Params()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// Every token has its own jti.
+TEST_F(TokenServiceTest, JtiIsUnique) {
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+    EXPECT_TRUE(seen.insert(issued.jti).second) << issued.jti;
+  }
+}
+
+// An issued token is valid now, and the verdict carries the verified claims.
+TEST_F(TokenServiceTest, ValidateIssuedToken) {
+  IssueParams params = Params();
+  params.scope = "read";
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(params));
+  ValidateParams validate;
+  validate.token = issued.token;
+  ASSERT_OK_AND_ASSIGN(Verdict verdict, service_->Validate(validate));
+  ASSERT_TRUE(verdict.valid()) << verdict.detail;
+  EXPECT_FALSE(verdict.reason.has_value());
+  EXPECT_EQ(verdict.jwt->kid(), issued.kid);
+  EXPECT_EQ(verdict.jwt->registered().jwt_id,
+            std::optional<std::string>(issued.jti));
+  EXPECT_EQ(verdict.jwt->registered().expires_at,
+            std::optional<absl::Time>(issued.expires_at));
+  EXPECT_EQ(Member(verdict.jwt->claims(), "scope").string_value(), "read");
+}
+
+// The token stays valid up to exp + leeway and is expired from then on.
+TEST_F(TokenServiceTest, ValidateAfterExpiry) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  ValidateParams validate;
+  validate.token = issued.token;
+  clock_.Set(issued.expires_at + absl::Seconds(59));
+  ASSERT_OK_AND_ASSIGN(Verdict within, service_->Validate(validate));
+  EXPECT_TRUE(within.valid()) << within.detail;
+  clock_.Set(issued.expires_at + absl::Seconds(60));
+  ASSERT_OK_AND_ASSIGN(Verdict expired, service_->Validate(validate));
+  EXPECT_FALSE(expired.valid());
+  EXPECT_EQ(expired.reason,
+            std::optional<RejectReason>(RejectReason::kExpired));
+  EXPECT_FALSE(expired.detail.empty());
+}
+
+// Access requirements and a requested audience are decided on top of
+// validity.
+TEST_F(TokenServiceTest, ValidateWithRequirements) {
+  IssueParams params = Params();
+  params.scope = "read write";
+  params.extra_claims = Json::EmptyObject();
+  Json roles = Json::EmptyArray();
+  roles.Append(Json::String("dev"));
+  params.extra_claims.Set("roles", roles);
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(params));
+
+  ValidateParams validate;
+  validate.token = issued.token;
+  validate.access.scopes = {"read", "write"};
+  validate.access.claims = {{"roles", {"dev"}, false}};
+  ASSERT_OK_AND_ASSIGN(Verdict ok, service_->Validate(validate));
+  EXPECT_TRUE(ok.valid()) << ok.detail;
+
+  validate.access.scopes = {"admin"};
+  ASSERT_OK_AND_ASSIGN(Verdict scope, service_->Validate(validate));
+  EXPECT_FALSE(scope.valid());
+  EXPECT_EQ(scope.reason,
+            std::optional<RejectReason>(RejectReason::kInsufficientScope));
+
+  validate.access.scopes = {"read"};
+  validate.access.claims = {{"roles", {"ops"}, false}};
+  ASSERT_OK_AND_ASSIGN(Verdict claim, service_->Validate(validate));
+  EXPECT_EQ(claim.reason,
+            std::optional<RejectReason>(RejectReason::kClaimMismatch));
+  EXPECT_FALSE(claim.jwt.has_value());
+
+  validate.access = {};
+  validate.audience = kOtherAudience;  // token is for "api" only
+  ASSERT_OK_AND_ASSIGN(Verdict audience, service_->Validate(validate));
+  EXPECT_EQ(audience.reason,
+            std::optional<RejectReason>(RejectReason::kWrongAudience));
+  validate.audience = kDefaultAudience;
+  ASSERT_OK_AND_ASSIGN(Verdict right, service_->Validate(validate));
+  EXPECT_TRUE(right.valid()) << right.detail;
+}
+
+// Request errors are statuses; token errors are verdicts.
+TEST_F(TokenServiceTest, ValidateBadRequestsAndBadTokens) {
+  ValidateParams validate;
+  validate.token = "";
+  EXPECT_THAT(service_->Validate(validate), StatusIs(kInvalid));
+
+  for (const char* garbage : {"garbage", "a.b.c", "...", "eyJ.eyJ.x"}) {
+    validate.token = garbage;
+    ASSERT_OK_AND_ASSIGN(Verdict verdict, service_->Validate(validate));
+    EXPECT_FALSE(verdict.valid());
+    EXPECT_EQ(verdict.reason,
+              std::optional<RejectReason>(RejectReason::kMalformed))
+        << garbage;
+    EXPECT_THAT(verdict.detail, Not(HasSubstr(garbage)));
+  }
+
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  validate.token = issued.token;
+  validate.access.scopes = {"bad scope"};
+  EXPECT_THAT(service_->Validate(validate), StatusIs(kInvalid));
+}
+
+// Tokens from another key or another issuer are rejected with a reason.
+TEST_F(TokenServiceTest, ValidateForeignTokens) {
+  std::unique_ptr<FakeKeyRing> other_ring = NewEs256Ring();
+  ASSERT_OK_AND_ASSIGN(
+      auto other_key_service,
+      TokenService::Create(DefaultOptions(), other_ring.get(), &clock_));
+  ASSERT_OK_AND_ASSIGN(IssuedToken foreign, other_key_service->Issue(Params()));
+  ValidateParams validate;
+  validate.token = foreign.token;
+  ASSERT_OK_AND_ASSIGN(Verdict unknown, service_->Validate(validate));
+  EXPECT_EQ(unknown.reason,
+            std::optional<RejectReason>(RejectReason::kUnknownKey));
+
+  TokenServiceOptions options = DefaultOptions();
+  options.issuer = "https://elsewhere.example";
+  ASSERT_OK_AND_ASSIGN(auto other_issuer,
+                       TokenService::Create(options, ring_.get(), &clock_));
+  ASSERT_OK_AND_ASSIGN(IssuedToken wrong_iss, other_issuer->Issue(Params()));
+  validate.token = wrong_iss.token;
+  ASSERT_OK_AND_ASSIGN(Verdict issuer, service_->Validate(validate));
+  EXPECT_EQ(issuer.reason,
+            std::optional<RejectReason>(RejectReason::kWrongIssuer));
+}
+
+// Introspect: the verified token when active, nullopt when not.
+TEST_F(TokenServiceTest, Introspect) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  ASSERT_OK_AND_ASSIGN(std::optional<jose::VerifiedJwt> active,
+                       service_->Introspect(issued.token));
+  ASSERT_TRUE(active.has_value());
+  EXPECT_EQ(active->registered().subject, std::optional<std::string>(kSubject));
+
+  ASSERT_OK_AND_ASSIGN(std::optional<jose::VerifiedJwt> garbage,
+                       service_->Introspect("not.a.token"));
+  EXPECT_FALSE(garbage.has_value());
+
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK_AND_ASSIGN(std::optional<jose::VerifiedJwt> expired,
+                       service_->Introspect(issued.token));
+  EXPECT_FALSE(expired.has_value());
+
+  EXPECT_THAT(service_->Introspect(""), StatusIs(kInvalid));
+}
+
+// The service publishes the ring's JWKS.
+TEST_F(TokenServiceTest, PublicJwks) {
+  EXPECT_EQ(service_->PublicJwks(), ring_->VerificationKeys()->jwks_json());
+  EXPECT_THAT(service_->PublicJwks(),
+              HasSubstr(ring_->ActiveSigningKey()->kid()));
+}
+
+// Create refuses inconsistent options.
+TEST_F(TokenServiceTest, CreateRejectsBadOptions) {
+  auto create = [&](const TokenServiceOptions& options) {
+    return TokenService::Create(options, ring_.get(), &clock_);
+  };
+  TokenServiceOptions options = DefaultOptions();
+  EXPECT_THAT(create(options), IsOk());
+  EXPECT_EQ(create(options).value()->options().issuer, kIssuer);
+
+  options.issuer = "";
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+  options = DefaultOptions();
+  options.leeway = absl::Minutes(11);
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+  options.leeway = absl::Seconds(-1);
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+  options = DefaultOptions();
+  options.default_ttl = absl::Hours(25);  // > max_ttl
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+  options = DefaultOptions();
+  options.default_ttl = absl::ZeroDuration();
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+  options.default_ttl = absl::Seconds(-5);
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+  options = DefaultOptions();
+  options.max_ttl = absl::ZeroDuration();
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+  options = DefaultOptions();
+  options.audiences = {"api", ""};
+  EXPECT_THAT(create(options), StatusIs(kInvalid));
+}
+
+// Issue must not hand out a token its own validator refuses. Each case
+// below is an input Issue accepts today; it should either be refused with
+// INVALID_ARGUMENT or yield a valid token.
+
+// Extra claims nested deeper than the payload depth limit (16).
+TEST_F(TokenServiceTest, IssueNeverReturnsTooDeepToken) {
+  Json deep = Json::EmptyObject();
+  for (int i = 0; i < 20; ++i) {
+    Json outer = Json::EmptyObject();
+    outer.Set("d", std::move(deep));
+    deep = std::move(outer);
+  }
+  IssueParams params = Params();
+  params.extra_claims = Json::EmptyObject();
+  params.extra_claims.Set("deep", deep);
+  ExpectRefusedOrValid(params);
+}
+
+// A not_before before 1970 (a NumericDate the validator calls invalid).
+TEST_F(TokenServiceTest, IssueNeverReturnsTokenWithNegativeNbf) {
+  IssueParams params = Params();
+  params.not_before = absl::UnixEpoch() - absl::Hours(1);
+  ExpectRefusedOrValid(params);
+}
+
+// A subject or claim that is not valid UTF-8.
+TEST_F(TokenServiceTest, IssueNeverReturnsTokenWithInvalidUtf8) {
+  IssueParams params = Params();
+  params.subject = "alice\xff";
+  ExpectRefusedOrValid(params);
+  params = Params();
+  params.extra_claims = Json::EmptyObject();
+  params.extra_claims.Set("name", Json::String("\xc3("));
+  ExpectRefusedOrValid(params);
+}
+
+// A large (finite) number claim.
+TEST_F(TokenServiceTest, IssueNeverReturnsTokenWithUnparseableNumber) {
+  IssueParams params = Params();
+  params.extra_claims = Json::EmptyObject();
+  params.extra_claims.Set("big", Json::Double(18446744073709551616.0));
+  ExpectRefusedOrValid(params);
+}
+
+}  // namespace
+}  // namespace jwtd::service

@@ -1,0 +1,46 @@
+#ifndef JWTD_SERVER_UTIL_CLOCK_H_
+#define JWTD_SERVER_UTIL_CLOCK_H_
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace jwtd {
+
+// The source of "now" for everything that checks or sets a time claim.
+// Injected so that tests run at a fixed instant.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual absl::Time Now() const = 0;
+};
+
+// The wall clock. Thread-safe.
+const Clock& SystemClock();
+
+// A clock that only moves when told. Thread-safe.
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(absl::Time now) : now_(now) {}
+
+  absl::Time Now() const override {
+    absl::MutexLock lock(&mu_);
+    return now_;
+  }
+  void Set(absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    now_ = now;
+  }
+  void Advance(absl::Duration by) {
+    absl::MutexLock lock(&mu_);
+    now_ += by;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace jwtd
+
+#endif  // JWTD_SERVER_UTIL_CLOCK_H_
