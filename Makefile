@@ -1,13 +1,20 @@
 # Thin wrapper over CMake. The two commands a new machine needs:
 #   make run    install missing packages, build, start jwtd on its defaults
 #   make test   install missing packages, build, run every test
+#   make fuzz   build the libFuzzer targets (clang, ASan+UBSan) in build-fuzz/
+#               and run each for FUZZ_SECONDS (docs/fuzzing.md)
 # Everything else is plain CMake/CTest (see CMakePresets.json).
 
 BUILD_DIR := build
 JOBS      ?= 2
 JWTD_FLAGS ?=
 
-.PHONY: all deps configure build test run bench format clean
+FUZZ_DIR     := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := token_parser_fuzzer json_parser_fuzzer jwk_import_fuzzer
+FUZZ_FLAGS   ?=
+
+.PHONY: all deps configure build test run bench fuzz format clean
 
 all: build
 
@@ -28,6 +35,31 @@ run: build
 
 bench: build
 	$(BUILD_DIR)/bin/jose_bench --benchmark_min_time=0.5
+
+# Each target runs on a copy of its seed corpus in $(FUZZ_DIR)/corpus/<target>
+# (kept between runs, so it grows); crashes go to $(FUZZ_DIR)/artifacts/,
+# logs to $(FUZZ_DIR)/logs/. Fails if any target found something.
+fuzz: deps
+	@test -f $(FUZZ_DIR)/CMakeCache.txt || CC=clang CXX=clang++ cmake -S . \
+	  -B $(FUZZ_DIR) -DJWTD_BUILD_FUZZERS=ON -DJWTD_BUILD_TESTS=OFF \
+	  -DJWTD_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target $(FUZZ_TARGETS)
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts/$$t $(FUZZ_DIR)/logs; \
+	  cp tests/fuzz/corpus/$$t/* $(FUZZ_DIR)/corpus/$$t/; \
+	  dict=; test -f tests/fuzz/$$t.dict && dict=-dict=tests/fuzz/$$t.dict; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s (log: $(FUZZ_DIR)/logs/$$t.log)"; \
+	  if $(FUZZ_DIR)/bin/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	      -timeout=10 -print_final_stats=1 $$dict $(FUZZ_FLAGS) \
+	      -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t/ \
+	      $(FUZZ_DIR)/corpus/$$t > $(FUZZ_DIR)/logs/$$t.log 2>&1; then \
+	    result=ok; else result=FAILED; failed="$$failed $$t"; fi; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/logs/$$t.log); \
+	  rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(FUZZ_DIR)/logs/$$t.log); \
+	  echo "fuzz: $$t: $$result, $${execs:-?} executions ($${rate:-?}/s), corpus $$(ls $(FUZZ_DIR)/corpus/$$t | wc -l) files"; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  echo "fuzz: findings in:$$failed (see $(FUZZ_DIR)/artifacts/ and the logs)"; exit 1; fi
 
 format:
 	find server client tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

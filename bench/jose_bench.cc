@@ -49,9 +49,9 @@ Fixture MakeEs256Fixture(crypto::EcPrivateKey* key_out) {
   crypto::EcPrivateKey key =
       crypto::EcPrivateKey::Generate(crypto::EcCurve::kP256).value();
   auto signing =
-      jose::SigningKey::FromEc(key, jose::JwsAlgorithm::kES256).value();
+      jose::SigningKey::Create(key, jose::JwsAlgorithm::kES256).value();
   auto verification =
-      jose::VerificationKey::FromEc(key.public_key(),
+      jose::VerificationKey::Create(key.public_key(),
                                     jose::JwsAlgorithm::kES256, signing->kid())
           .value();
   jose::ValidationPolicy policy;
@@ -165,7 +165,7 @@ void BM_Es256_JwtdSign(benchmark::State& state) {
   crypto::EcPrivateKey key =
       crypto::EcPrivateKey::Generate(crypto::EcCurve::kP256).value();
   auto signing =
-      jose::SigningKey::FromEc(key, jose::JwsAlgorithm::kES256).value();
+      jose::SigningKey::Create(key, jose::JwsAlgorithm::kES256).value();
   const std::string payload = RealisticPayload();
   for (auto _ : state) {
     auto token = jose::SignCompact(*signing, "JWT", payload);

@@ -43,7 +43,8 @@ ABSL_FLAG(std::string, max_ttl, "24h", "Longest lifetime a caller may ask for");
 ABSL_FLAG(std::string, leeway, "60s",
           "Clock skew tolerated on exp/nbf/iat (0s to 10m)");
 ABSL_FLAG(std::string, signing_alg, "ES256",
-          "Algorithm of the generated signing key: ES256, ES384 or ES512");
+          "Algorithm of the signing key: ES256, ES384, ES512, RS256, RS384, "
+          "RS512, PS256, PS384, PS512 or EdDSA");
 ABSL_FLAG(std::string, shutdown_grace, "10s",
           "How long in-flight calls may finish after SIGTERM");
 
@@ -121,9 +122,11 @@ int Run() {
   }
   std::optional<jose::JwsAlgorithm> alg =
       jose::JwsAlgorithmFromName(absl::GetFlag(FLAGS_signing_alg));
-  if (!alg.has_value()) {
+  if (!alg.has_value() || jose::IsHmac(*alg)) {
     return Fail("bad flag --signing-alg",
-                absl::InvalidArgumentError("expected ES256, ES384 or ES512"));
+                absl::InvalidArgumentError(
+                    "expected an asymmetric JWS algorithm such as ES256, "
+                    "RS256, PS256 or EdDSA"));
   }
   absl::StatusOr<service::TokenServiceOptions> options =
       ServiceOptionsFromFlags();

@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 
 #include <climits>
@@ -26,6 +27,10 @@ using internal::EvpPkeyPtr;
 using internal::OpenSslError;
 using internal::OsslParamBldPtr;
 using internal::OsslParamPtr;
+using internal::SecretBignumPtr;
+using EcGroupPtr = internal::OpenSslPtr<EC_GROUP, EC_GROUP_free>;
+using EcPointPtr = internal::OpenSslPtr<EC_POINT, EC_POINT_free>;
+using BnCtxPtr = internal::OpenSslPtr<BN_CTX, BN_CTX_free>;
 
 // The public half: one provider-native EVP_PKEY built from validated
 // coordinates, and the group order for the signature range check.
@@ -56,17 +61,23 @@ const char* GroupName(EcCurve curve) {
   std::abort();  // Unreachable: every enumerator is handled above.
 }
 
+int CurveNid(EcCurve curve) {
+  switch (curve) {
+    case EcCurve::kP256:
+      return NID_X9_62_prime256v1;
+    case EcCurve::kP384:
+      return NID_secp384r1;
+    case EcCurve::kP521:
+      return NID_secp521r1;
+  }
+  std::abort();  // Unreachable: every enumerator is handled above.
+}
+
 std::optional<EcCurve> CurveFromGroupName(absl::string_view name) {
   if (name == "prime256v1" || name == "P-256") return EcCurve::kP256;
   if (name == "secp384r1" || name == "P-384") return EcCurve::kP384;
   if (name == "secp521r1" || name == "P-521") return EcCurve::kP521;
   return std::nullopt;
-}
-
-// Declines to decrypt: keys are stored unencrypted, and OpenSSL's default
-// callback would otherwise prompt on the terminal for a passphrase.
-int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) {
-  return -1;
 }
 
 // The curve of `pkey` if it is an EC key on a named, supported curve.
@@ -122,22 +133,6 @@ absl::StatusOr<EcPublicKey> PublicKeyOf(EVP_PKEY* pkey, EcCurve curve) {
       Coordinate(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, curve);
   if (!y.ok()) return y.status();
   return EcPublicKey::FromCoordinates(curve, *x, *y);
-}
-
-absl::StatusOr<std::string> WritePem(EVP_PKEY* pkey, bool private_key) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInternal, "BIO_new failed");
-  }
-  const int ok = private_key ? PEM_write_bio_PrivateKey(
-                                   bio.get(), pkey, /*enc=*/nullptr,
-                                   /*kstr=*/nullptr, 0, /*cb=*/nullptr,
-                                   /*u=*/nullptr)
-                             : PEM_write_bio_PUBKEY(bio.get(), pkey);
-  if (ok != 1) {
-    return OpenSslError(absl::StatusCode::kInternal, "PEM encoding failed");
-  }
-  return internal::MemBioContents(bio.get());
 }
 
 class EcdsaSigner : public Signer {
@@ -333,8 +328,8 @@ absl::StatusOr<EcPublicKey> EcPublicKey::FromPem(absl::string_view pem) {
     return OpenSslError(absl::StatusCode::kInvalidArgument,
                         "PEM input too large");
   }
-  EvpPkeyPtr pkey(
-      PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
+  EvpPkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr,
+                                      internal::RefusePassphrase, nullptr));
   if (pkey == nullptr) {
     return OpenSslError(absl::StatusCode::kInvalidArgument,
                         "not a PEM PUBLIC KEY");
@@ -345,7 +340,7 @@ absl::StatusOr<EcPublicKey> EcPublicKey::FromPem(absl::string_view pem) {
 }
 
 absl::StatusOr<std::string> EcPublicKey::ToPem() const {
-  return WritePem(key_->pkey.get(), /*private_key=*/false);
+  return internal::PublicKeyToPem(key_->pkey.get());
 }
 
 std::unique_ptr<Verifier> EcPublicKey::NewVerifier(HashFunction hash) const {
@@ -378,8 +373,8 @@ absl::StatusOr<EcPrivateKey> EcPrivateKey::FromPem(absl::string_view pem) {
     return OpenSslError(absl::StatusCode::kInvalidArgument,
                         "PEM input too large");
   }
-  EvpPkeyPtr pkey(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr,
+                                          internal::RefusePassphrase, nullptr));
   if (pkey == nullptr) {
     return OpenSslError(absl::StatusCode::kInvalidArgument,
                         "not an unencrypted PEM private key");
@@ -399,8 +394,83 @@ absl::StatusOr<EcPrivateKey> EcPrivateKey::FromPem(absl::string_view pem) {
   return EcPrivateKey(std::move(key), *std::move(public_key));
 }
 
+absl::StatusOr<EcPrivateKey> EcPrivateKey::FromScalar(EcCurve curve,
+                                                      absl::string_view d) {
+  const size_t length = CoordinateLength(curve);
+  if (d.size() != length) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "EC private scalar must be ", length, " bytes, got ", d.size()));
+  }
+  SecretBignumPtr scalar(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(d.data()),
+                static_cast<int>(d.size()), nullptr));
+  EcGroupPtr group(
+      EC_GROUP_new_by_curve_name_ex(nullptr, nullptr, CurveNid(curve)));
+  BnCtxPtr bn_ctx(BN_CTX_new());
+  if (scalar == nullptr || group == nullptr || bn_ctx == nullptr) {
+    return OpenSslError(absl::StatusCode::kInternal,
+                        "cannot set up the EC scalar");
+  }
+  if (BN_is_zero(scalar.get()) ||
+      BN_cmp(scalar.get(), EC_GROUP_get0_order(group.get())) >= 0) {
+    return absl::InvalidArgumentError(
+        "EC private scalar out of range [1, n-1]");
+  }
+  // OpenSSL 3.0 does not derive the public point when importing a bare
+  // scalar, so compute d*G here.
+  EcPointPtr point(EC_POINT_new(group.get()));
+  if (point == nullptr || EC_POINT_mul(group.get(), point.get(), scalar.get(),
+                                       nullptr, nullptr, bn_ctx.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal,
+                        "cannot derive the EC public point");
+  }
+  unsigned char encoded[1 + 2 * 66];
+  const size_t encoded_length = EC_POINT_point2oct(
+      group.get(), point.get(), POINT_CONVERSION_UNCOMPRESSED, encoded,
+      sizeof(encoded), bn_ctx.get());
+  if (encoded_length != 1 + 2 * length) {
+    return OpenSslError(absl::StatusCode::kInternal,
+                        "cannot encode the EC public point");
+  }
+
+  OsslParamBldPtr builder(OSSL_PARAM_BLD_new());
+  if (builder == nullptr ||
+      !OSSL_PARAM_BLD_push_utf8_string(
+          builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, GroupName(curve), 0) ||
+      !OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_PRIV_KEY,
+                              scalar.get()) ||
+      !OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY,
+                                        encoded, encoded_length)) {
+    return OpenSslError(absl::StatusCode::kInternal, "OSSL_PARAM_BLD failed");
+  }
+  OsslParamPtr params(OSSL_PARAM_BLD_to_param(builder.get()));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  if (params == nullptr || ctx == nullptr ||
+      EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal,
+                        "EVP_PKEY_fromdata_init failed");
+  }
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "invalid EC private key");
+  }
+  EvpPkeyPtr pkey(raw);
+  // Same check as FromPem, so every EcPrivateKey passed it.
+  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (check == nullptr || EVP_PKEY_pairwise_check(check.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "EC private key failed validation");
+  }
+  absl::StatusOr<EcPublicKey> public_key = PublicKeyOf(pkey.get(), curve);
+  if (!public_key.ok()) return public_key.status();
+  auto key = std::make_shared<Key>();
+  key->pkey = std::move(pkey);
+  return EcPrivateKey(std::move(key), *std::move(public_key));
+}
+
 absl::StatusOr<std::string> EcPrivateKey::ToPkcs8Pem() const {
-  return WritePem(key_->pkey.get(), /*private_key=*/true);
+  return internal::PrivateKeyToPkcs8Pem(key_->pkey.get());
 }
 
 std::unique_ptr<Signer> EcPrivateKey::NewSigner(HashFunction hash) const {

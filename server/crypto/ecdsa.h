@@ -64,6 +64,11 @@ class EcPrivateKey {
   // INVALID_ARGUMENT when it is not an EC key on a supported curve, or the
   // private scalar does not match the public point.
   static absl::StatusOr<EcPrivateKey> FromPem(absl::string_view pem);
+  // From the private scalar `d` (the JWK "d" member): big-endian, exactly
+  // CoordinateLength(curve) bytes, in [1, n-1]. The public point is derived
+  // from it. INVALID_ARGUMENT for a wrong length or an out-of-range scalar.
+  static absl::StatusOr<EcPrivateKey> FromScalar(EcCurve curve,
+                                                 absl::string_view d);
 
   EcCurve curve() const { return public_key_.curve(); }
   const EcPublicKey& public_key() const { return public_key_; }

@@ -400,6 +400,58 @@ TEST_P(EcdsaCurveTest, RejectsEveryBitFlipTruncationAndExtension) {
   ExpectRejected("");
 }
 
+TEST_P(EcdsaCurveTest, FromScalarDerivesThePublicPoint) {
+  // The scalar of the suite key, read back through OpenSSL from our PKCS#8.
+  ASSERT_OK_AND_ASSIGN(std::string pem, key_->ToPkcs8Pem());
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  ASSERT_NE(pkey, nullptr);
+  BIGNUM* priv = nullptr;
+  ASSERT_TRUE(
+      EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_PRIV_KEY, &priv));
+  std::string d(length(), '\0');
+  ASSERT_EQ(BN_bn2binpad(priv, reinterpret_cast<unsigned char*>(d.data()),
+                         static_cast<int>(length())),
+            static_cast<int>(length()));
+  BN_clear_free(priv);
+
+  ASSERT_OK_AND_ASSIGN(EcPrivateKey loaded,
+                       EcPrivateKey::FromScalar(info().curve, d));
+  EXPECT_EQ(loaded.curve(), info().curve);
+  EXPECT_EQ(loaded.public_key().x(), key_->public_key().x());
+  EXPECT_EQ(loaded.public_key().y(), key_->public_key().y());
+  ASSERT_OK_AND_ASSIGN(std::string signature,
+                       loaded.NewSigner(info().hash)->Sign(kData));
+  EXPECT_THAT(verifier_->Verify(kData, signature), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::string pem_again, loaded.ToPkcs8Pem());
+  ASSERT_OK_AND_ASSIGN(EcPrivateKey reloaded, EcPrivateKey::FromPem(pem_again));
+  EXPECT_EQ(reloaded.public_key().x(), key_->public_key().x());
+
+  const EcCurve curve = info().curve;
+  // Exactly CoordinateLength bytes.
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, d.substr(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, '\0' + d),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // In [1, n-1].
+  const std::string n = order();
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, std::string(length(), '\0')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, n),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, AddSmall(n, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, std::string(length(), '\xff')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(EcPrivateKey::FromScalar(curve, AddSmall(n, -1)), IsOk());
+  EXPECT_THAT(
+      EcPrivateKey::FromScalar(curve, AddSmall(std::string(length(), '\0'), 1)),
+      IsOk());
+  ExpectNoPendingOpenSslErrors();
+}
+
 TEST_P(EcdsaCurveTest, ConcurrentSignAndVerify) {
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;

@@ -1,6 +1,7 @@
 #include "server/crypto/openssl_util.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include <climits>
 #include <cstdio>
@@ -94,6 +95,46 @@ absl::StatusOr<std::string> BignumToPadded(const BIGNUM* bn, size_t length) {
                         "big number does not fit its fixed length");
   }
   return out;
+}
+
+std::string BignumToBytes(const BIGNUM* bn) {
+  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
+  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+int RefusePassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/,
+                     void* /*user_data*/) {
+  return -1;
+}
+
+namespace {
+
+absl::StatusOr<std::string> WritePem(EVP_PKEY* pkey, bool private_key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr) {
+    return OpenSslError(absl::StatusCode::kInternal, "BIO_new failed");
+  }
+  // PEM_write_bio_PrivateKey writes PKCS#8 ("PRIVATE KEY") in OpenSSL 3.
+  const int ok = private_key ? PEM_write_bio_PrivateKey(
+                                   bio.get(), pkey, /*enc=*/nullptr,
+                                   /*kstr=*/nullptr, 0, /*cb=*/nullptr,
+                                   /*u=*/nullptr)
+                             : PEM_write_bio_PUBKEY(bio.get(), pkey);
+  if (ok != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "PEM encoding failed");
+  }
+  return MemBioContents(bio.get());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PublicKeyToPem(EVP_PKEY* pkey) {
+  return WritePem(pkey, /*private_key=*/false);
+}
+
+absl::StatusOr<std::string> PrivateKeyToPkcs8Pem(EVP_PKEY* pkey) {
+  return WritePem(pkey, /*private_key=*/true);
 }
 
 }  // namespace jwtd::crypto::internal

@@ -42,6 +42,8 @@ using EvpMdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using EvpMacPtr = OpenSslPtr<EVP_MAC, EVP_MAC_free>;
 using EvpMacCtxPtr = OpenSslPtr<EVP_MAC_CTX, EVP_MAC_CTX_free>;
 using BignumPtr = OpenSslPtr<BIGNUM, BN_free>;
+// For secret values (private exponents, primes, scalars): zeroed when freed.
+using SecretBignumPtr = OpenSslPtr<BIGNUM, BN_clear_free>;
 using EcdsaSigPtr = OpenSslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
 using OsslParamBldPtr = OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
@@ -74,6 +76,20 @@ std::string MemBioContents(BIO* bio);
 // `bn` as big-endian bytes left-padded with zeros to exactly `length` bytes.
 // INTERNAL if it does not fit (the caller passes values that always fit).
 absl::StatusOr<std::string> BignumToPadded(const BIGNUM* bn, size_t length);
+
+// `bn` (non-negative) as minimal big-endian bytes: no leading zero byte, and
+// empty for zero.
+std::string BignumToBytes(const BIGNUM* bn);
+
+// A pem_password_cb that declines to decrypt. Keys are stored unencrypted,
+// and OpenSSL's default callback would otherwise prompt on the terminal.
+int RefusePassphrase(char* buf, int size, int rwflag, void* user_data);
+
+// `pkey` as PEM SubjectPublicKeyInfo ("PUBLIC KEY").
+absl::StatusOr<std::string> PublicKeyToPem(EVP_PKEY* pkey);
+
+// `pkey` as unencrypted PEM PKCS#8 ("PRIVATE KEY").
+absl::StatusOr<std::string> PrivateKeyToPkcs8Pem(EVP_PKEY* pkey);
 
 }  // namespace jwtd::crypto::internal
 

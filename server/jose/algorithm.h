@@ -8,9 +8,34 @@
 
 namespace jwtd::jose {
 
-// The JWS algorithms (RFC 7518 section 3) jwtd signs and verifies. "none" is
-// not one of them and never will be.
-enum class JwsAlgorithm { kHS256, kHS384, kHS512, kES256, kES384, kES512 };
+// The JWS algorithms (RFC 7518 section 3, RFC 8037) jwtd signs and
+// verifies. "none" is not one of them and never will be.
+enum class JwsAlgorithm {
+  kHS256,
+  kHS384,
+  kHS512,
+  kRS256,
+  kRS384,
+  kRS512,
+  kPS256,
+  kPS384,
+  kPS512,
+  kES256,
+  kES384,
+  kES512,
+  kEdDSA,
+};
+
+// The kind of key an algorithm needs.
+enum class KeyFamily { kHmac, kRsaPkcs1, kRsaPss, kEcdsa, kEdDsa };
+
+// Every algorithm, in enum order.
+inline constexpr JwsAlgorithm kAllJwsAlgorithms[] = {
+    JwsAlgorithm::kHS256, JwsAlgorithm::kHS384, JwsAlgorithm::kHS512,
+    JwsAlgorithm::kRS256, JwsAlgorithm::kRS384, JwsAlgorithm::kRS512,
+    JwsAlgorithm::kPS256, JwsAlgorithm::kPS384, JwsAlgorithm::kPS512,
+    JwsAlgorithm::kES256, JwsAlgorithm::kES384, JwsAlgorithm::kES512,
+    JwsAlgorithm::kEdDSA};
 
 // The registered name, e.g. "ES256".
 absl::string_view JwsAlgorithmName(JwsAlgorithm alg);
@@ -19,7 +44,10 @@ absl::string_view JwsAlgorithmName(JwsAlgorithm alg);
 // "es256", "None" and "none" are all unknown), or nullopt.
 std::optional<JwsAlgorithm> JwsAlgorithmFromName(absl::string_view name);
 
-// The hash the algorithm uses.
+KeyFamily FamilyOf(JwsAlgorithm alg);
+
+// The hash the algorithm uses. EdDSA hashes internally: SHA-512 is returned
+// for it and callers do not use it.
 crypto::HashFunction HashOf(JwsAlgorithm alg);
 
 bool IsHmac(JwsAlgorithm alg);

@@ -51,6 +51,18 @@ Json Json::EmptyObject() {
   return json;
 }
 
+Json Json::FromArray(Array elements) {
+  Json json;
+  json.value_ = std::move(elements);
+  return json;
+}
+
+Json Json::FromUniqueMembers(Object members) {
+  Json json;
+  json.value_ = std::move(members);
+  return json;
+}
+
 const Json* Json::Find(absl::string_view key) const {
   if (!is_object()) return nullptr;
   for (const auto& [name, value] : object()) {

@@ -37,6 +37,9 @@ class Json {
   static Json String(std::string value);
   static Json EmptyArray();
   static Json EmptyObject();
+  static Json FromArray(Array elements);
+  // `members` must not repeat a name (the caller checked).
+  static Json FromUniqueMembers(Object members);
 
   Type type() const { return static_cast<Type>(value_.index()); }
   bool is_null() const { return type() == Type::kNull; }

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
@@ -38,40 +39,44 @@ absl::StatusOr<Json> Convert(element value, int depth, int max_depth) {
       return Json::String(std::string(value.get_string().value_unsafe()));
     case element_type::ARRAY: {
       if (depth >= max_depth) return Invalid("nested too deeply");
-      Json array = Json::EmptyArray();
       simdjson::dom::array items;
       if (value.get_array().get(items) != simdjson::SUCCESS) {
         return Invalid("bad array");
       }
+      Json::Array array;
+      array.reserve(items.size());
       for (element item : items) {
         absl::StatusOr<Json> converted = Convert(item, depth + 1, max_depth);
         if (!converted.ok()) return converted.status();
-        array.Append(*std::move(converted));
+        array.push_back(*std::move(converted));
       }
-      return array;
+      return Json::FromArray(std::move(array));
     }
     case element_type::OBJECT: {
       if (depth >= max_depth) return Invalid("nested too deeply");
-      Json object = Json::EmptyObject();
       simdjson::dom::object members;
       if (value.get_object().get(members) != simdjson::SUCCESS) {
         return Invalid("bad object");
       }
+      Json::Object object;
+      object.reserve(members.size());
       // Small objects are the norm; a linear scan beats hashing there.
       absl::flat_hash_set<std::string_view> seen;
       const bool use_set = members.size() > 16;
       for (simdjson::dom::key_value_pair member : members) {
         const bool duplicate =
             use_set ? !seen.insert(member.key).second
-                    : object.Find(absl::string_view(
-                          member.key.data(), member.key.size())) != nullptr;
+                    : std::any_of(object.begin(), object.end(),
+                                  [&](const Json::Member& existing) {
+                                    return existing.first == member.key;
+                                  });
         if (duplicate) return Invalid("duplicate member name");
         absl::StatusOr<Json> converted =
             Convert(member.value, depth + 1, max_depth);
         if (!converted.ok()) return converted.status();
-        object.Set(std::string(member.key), *std::move(converted));
+        object.emplace_back(std::string(member.key), *std::move(converted));
       }
-      return object;
+      return Json::FromUniqueMembers(std::move(object));
     }
   }
   return Invalid("unknown value type");
@@ -84,11 +89,16 @@ absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
   if (text.size() > limits.max_bytes) {
     return Invalid(absl::StrCat("larger than ", limits.max_bytes, " bytes"));
   }
-  // One parser per thread: its buffers are reused across calls.
+  // One parser and one padded input buffer per thread, reused across calls:
+  // simdjson reads up to SIMDJSON_PADDING bytes past the input, and copying
+  // into a kept buffer avoids an allocation per parse.
   thread_local simdjson::dom::parser parser;
+  thread_local std::string padded;
+  padded.assign(text.data(), text.size());
+  padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
   element root;
   simdjson::error_code error =
-      parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true)
+      parser.parse(padded.data(), text.size(), /*realloc_if_needed=*/false)
           .get(root);
   if (error != simdjson::SUCCESS) {
     return Invalid(simdjson::error_message(error));

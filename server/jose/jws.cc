@@ -117,6 +117,37 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
   return jws;
 }
 
+absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
+                                             const KeySet& keys,
+                                             const JwsLimits& limits) {
+  absl::StatusOr<UnverifiedJws> jws = UnverifiedJws::Parse(token, limits);
+  if (!jws.ok()) return jws.status();
+  const VerificationKey* key = nullptr;
+  if (jws->kid().has_value()) {
+    key = keys.Find(*jws->kid());
+  } else if (keys.size() == 1) {
+    key = keys.keys().front().get();
+  }
+  if (key == nullptr) {
+    return TokenRejected(RejectReason::kUnknownKey,
+                         jws->kid().has_value()
+                             ? "no trusted key has the token's kid"
+                             : "token has no kid and several keys are trusted");
+  }
+  // The key decides the algorithm; the header must merely agree with it.
+  if (jws->alg() != key->alg()) {
+    return TokenRejected(
+        RejectReason::kUnsupportedAlgorithm,
+        absl::StrCat("token alg ", JwsAlgorithmName(jws->alg()),
+                     " differs from key alg ", JwsAlgorithmName(key->alg())));
+  }
+  if (!key->verifier().Verify(jws->signing_input(), jws->signature()).ok()) {
+    return TokenRejected(RejectReason::kBadSignature,
+                         "signature does not verify");
+  }
+  return VerifiedJws{key, jws->typ(), jws->payload()};
+}
+
 absl::StatusOr<std::string> SignCompact(const SigningKey& key,
                                         absl::string_view typ,
                                         absl::string_view payload) {

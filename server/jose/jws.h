@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "server/jose/algorithm.h"
 #include "server/jose/json_parser.h"
+#include "server/jose/key_set.h"
 #include "server/jose/keys.h"
 
 namespace jwtd::jose {
@@ -57,6 +58,23 @@ class UnverifiedJws {
   std::string signature_;
   std::string payload_;
 };
+
+// The result of VerifyCompactJws: the payload bytes, now authenticated by
+// the key named.
+struct VerifiedJws {
+  const VerificationKey* key;  // Owned by the KeySet passed in.
+  std::optional<std::string> typ;
+  std::string payload;
+};
+
+// Verifies a compact JWS against `keys`: UnverifiedJws::Parse, then the key
+// by kid (a token without kid is accepted only when `keys` holds exactly
+// one key; otherwise kUnknownKey), the header alg must equal the key's alg
+// (else kUnsupportedAlgorithm), then the signature (else kBadSignature).
+// The payload is not interpreted: JWT claim checks are JwtValidator's.
+absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
+                                             const KeySet& keys,
+                                             const JwsLimits& limits);
 
 // Signs `payload` as a compact JWS with header {"alg":..,"kid":..,"typ":..}
 // (typ omitted when empty). INTERNAL if the signer fails.

@@ -44,35 +44,11 @@ absl::StatusOr<JwtValidator> JwtValidator::Create(ValidationPolicy policy,
 absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
     absl::string_view token, const KeySet& keys, absl::Time now,
     absl::string_view required_audience) const {
-  absl::StatusOr<UnverifiedJws> jws = UnverifiedJws::Parse(token, limits_);
+  absl::StatusOr<VerifiedJws> jws = VerifyCompactJws(token, keys, limits_);
   if (!jws.ok()) return jws.status();
 
-  const VerificationKey* key = nullptr;
-  if (jws->kid().has_value()) {
-    key = keys.Find(*jws->kid());
-  } else if (keys.size() == 1) {
-    key = keys.keys().front().get();
-  }
-  if (key == nullptr) {
-    return TokenRejected(RejectReason::kUnknownKey,
-                         jws->kid().has_value()
-                             ? "no trusted key has the token's kid"
-                             : "token has no kid and several keys are trusted");
-  }
-  // The key decides the algorithm; the header must merely agree with it.
-  if (jws->alg() != key->alg()) {
-    return TokenRejected(
-        RejectReason::kUnsupportedAlgorithm,
-        absl::StrCat("token alg ", JwsAlgorithmName(jws->alg()),
-                     " differs from key alg ", JwsAlgorithmName(key->alg())));
-  }
-  if (!key->verifier().Verify(jws->signing_input(), jws->signature()).ok()) {
-    return TokenRejected(RejectReason::kBadSignature,
-                         "signature does not verify");
-  }
-
   absl::StatusOr<Json> claims =
-      ParseJsonObject(jws->payload(), limits_.payload);
+      ParseJsonObject(jws->payload, limits_.payload);
   if (!claims.ok()) {
     return TokenRejected(RejectReason::kMalformed,
                          absl::StrCat("payload: ", claims.status().message()));
@@ -82,17 +58,17 @@ absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
   absl::Status checked =
       CheckClaims(*jws, *registered, *claims, now, required_audience);
   if (!checked.ok()) return checked;
-  return VerifiedJwt(key->alg(), key->kid(), *std::move(claims),
+  return VerifiedJwt(jws->key->alg(), jws->key->kid(), *std::move(claims),
                      *std::move(registered));
 }
 
 absl::Status JwtValidator::CheckClaims(
-    const UnverifiedJws& jws, const RegisteredClaims& claims, const Json& all,
+    const VerifiedJws& jws, const RegisteredClaims& claims, const Json& all,
     absl::Time now, absl::string_view required_audience) const {
   const ValidationPolicy& p = policy_;
   if (p.typ.has_value()) {
-    if (!jws.typ().has_value() ||
-        !absl::EqualsIgnoreCase(StripApplicationPrefix(*jws.typ()),
+    if (!jws.typ.has_value() ||
+        !absl::EqualsIgnoreCase(StripApplicationPrefix(*jws.typ),
                                 StripApplicationPrefix(*p.typ))) {
       return TokenRejected(RejectReason::kWrongType,
                            absl::StrCat("typ must be ", *p.typ));

@@ -63,7 +63,7 @@ class JwtValidator {
   JwtValidator(ValidationPolicy policy, JwsLimits limits)
       : policy_(std::move(policy)), limits_(limits) {}
 
-  absl::Status CheckClaims(const UnverifiedJws& jws,
+  absl::Status CheckClaims(const VerifiedJws& jws,
                            const RegisteredClaims& claims, const Json& all,
                            absl::Time now,
                            absl::string_view required_audience) const;

@@ -84,11 +84,11 @@ class JwtValidatorTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(
-        es256_, SigningKey::FromEc(*ec_private_, JwsAlgorithm::kES256, kEcKid));
+        es256_, SigningKey::Create(*ec_private_, JwsAlgorithm::kES256, kEcKid));
     ASSERT_OK_AND_ASSIGN(hs256_, SigningKey::FromSecret(
                                      kSecret, JwsAlgorithm::kHS256, kHmacKid));
     ASSERT_OK_AND_ASSIGN(std::shared_ptr<const VerificationKey> ec_verify,
-                         VerificationKey::FromEc(ec_private_->public_key(),
+                         VerificationKey::Create(ec_private_->public_key(),
                                                  JwsAlgorithm::kES256, kEcKid));
     ASSERT_OK_AND_ASSIGN(
         std::shared_ptr<const VerificationKey> hmac_verify,
@@ -217,10 +217,10 @@ TEST_F(JwtValidatorTest, AcceptsOtherAlgorithms) {
                         Case{crypto::EcCurve::kP521, JwsAlgorithm::kES512}}) {
     ASSERT_OK_AND_ASSIGN(crypto::EcPrivateKey ec,
                          crypto::EcPrivateKey::Generate(c.curve));
-    ASSERT_OK_AND_ASSIGN(auto signer, SigningKey::FromEc(ec, c.alg));
+    ASSERT_OK_AND_ASSIGN(auto signer, SigningKey::Create(ec, c.alg));
     ASSERT_OK_AND_ASSIGN(
         auto verifier,
-        VerificationKey::FromEc(ec.public_key(), c.alg, signer->kid()));
+        VerificationKey::Create(ec.public_key(), c.alg, signer->kid()));
     ASSERT_OK_AND_ASSIGN(auto keys, KeySet::Create({verifier}));
     ASSERT_OK_AND_ASSIGN(JwtValidator validator,
                          JwtValidator::Create(DefaultPolicy()));
@@ -361,7 +361,7 @@ TEST_F(JwtValidatorTest, RejectsHeaderAlgDifferentFromKeyAlg) {
   // And the other way round: an ES256 token naming the HMAC key's kid.
   ASSERT_OK_AND_ASSIGN(
       auto es_with_hmac_kid,
-      SigningKey::FromEc(*ec_private_, JwsAlgorithm::kES256, kHmacKid));
+      SigningKey::Create(*ec_private_, JwsAlgorithm::kES256, kHmacKid));
   ASSERT_OK_AND_ASSIGN(JwtValidator validator,
                        JwtValidator::Create(DefaultPolicy()));
   EXPECT_THAT(
@@ -372,7 +372,7 @@ TEST_F(JwtValidatorTest, RejectsHeaderAlgDifferentFromKeyAlg) {
   ASSERT_OK_AND_ASSIGN(crypto::EcPrivateKey p384,
                        crypto::EcPrivateKey::Generate(crypto::EcCurve::kP384));
   ASSERT_OK_AND_ASSIGN(auto es384,
-                       SigningKey::FromEc(p384, JwsAlgorithm::kES384, kEcKid));
+                       SigningKey::Create(p384, JwsAlgorithm::kES384, kEcKid));
   EXPECT_THAT(Validate(Sign(*es384, Claims())),
               IsRejected(RejectReason::kUnsupportedAlgorithm));
 }

@@ -17,16 +17,6 @@ absl::Status CheckKid(absl::string_view kid) {
   return absl::OkStatus();
 }
 
-absl::Status CheckCurve(crypto::EcCurve curve, JwsAlgorithm alg) {
-  std::optional<crypto::EcCurve> wanted = CurveOf(alg);
-  if (!wanted.has_value() || *wanted != curve) {
-    return absl::InvalidArgumentError(absl::StrCat("an ", JwkCurveName(curve),
-                                                   " key cannot be used for ",
-                                                   JwsAlgorithmName(alg)));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckHmac(JwsAlgorithm alg) {
   if (!IsHmac(alg)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -45,13 +35,13 @@ VerificationKey::VerificationKey(std::string kid, JwsAlgorithm alg,
       verifier_(std::move(verifier)),
       public_jwk_(std::move(public_jwk)) {}
 
-absl::StatusOr<std::shared_ptr<const VerificationKey>> VerificationKey::FromEc(
-    const crypto::EcPublicKey& key, JwsAlgorithm alg, std::string kid) {
-  if (absl::Status s = CheckCurve(key.curve(), alg); !s.ok()) return s;
+absl::StatusOr<std::shared_ptr<const VerificationKey>> VerificationKey::Create(
+    const PublicKey& key, JwsAlgorithm alg, std::string kid) {
+  if (absl::Status s = CheckKeyFitsAlgorithm(key, alg); !s.ok()) return s;
   if (absl::Status s = CheckKid(kid); !s.ok()) return s;
-  Json jwk = EcPublicJwk(key, alg, kid);
+  Json jwk = PublicJwk(key, alg, kid);
   return std::shared_ptr<const VerificationKey>(new VerificationKey(
-      std::move(kid), alg, key.NewVerifier(HashOf(alg)), std::move(jwk)));
+      std::move(kid), alg, NewVerifier(key, alg), std::move(jwk)));
 }
 
 absl::StatusOr<std::shared_ptr<const VerificationKey>>
@@ -70,13 +60,16 @@ SigningKey::SigningKey(std::string kid, JwsAlgorithm alg,
                        std::unique_ptr<crypto::Signer> signer)
     : kid_(std::move(kid)), alg_(alg), signer_(std::move(signer)) {}
 
-absl::StatusOr<std::shared_ptr<const SigningKey>> SigningKey::FromEc(
-    const crypto::EcPrivateKey& key, JwsAlgorithm alg, std::string kid) {
-  if (absl::Status s = CheckCurve(key.curve(), alg); !s.ok()) return s;
-  if (kid.empty()) kid = EcThumbprint(key.public_key());
+absl::StatusOr<std::shared_ptr<const SigningKey>> SigningKey::Create(
+    const PrivateKey& key, JwsAlgorithm alg, std::string kid) {
+  const PublicKey public_key = PublicKeyOf(key);
+  if (absl::Status s = CheckKeyFitsAlgorithm(public_key, alg); !s.ok()) {
+    return s;
+  }
+  if (kid.empty()) kid = Thumbprint(public_key);
   if (absl::Status s = CheckKid(kid); !s.ok()) return s;
   return std::shared_ptr<const SigningKey>(
-      new SigningKey(std::move(kid), alg, key.NewSigner(HashOf(alg))));
+      new SigningKey(std::move(kid), alg, NewSigner(key, alg)));
 }
 
 absl::StatusOr<std::shared_ptr<const SigningKey>> SigningKey::FromSecret(

@@ -6,10 +6,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/crypto/ecdsa.h"
 #include "server/crypto/signature.h"
 #include "server/jose/algorithm.h"
 #include "server/jose/json.h"
+#include "server/jose/key_material.h"
 
 namespace jwtd::jose {
 
@@ -21,10 +21,10 @@ inline constexpr size_t kMaxKidLength = 256;
 // snapshots.
 class VerificationKey {
  public:
-  // An ECDSA key; `alg` must be the ES* algorithm of the key's curve.
-  // `kid` must be 1..kMaxKidLength bytes.
-  static absl::StatusOr<std::shared_ptr<const VerificationKey>> FromEc(
-      const crypto::EcPublicKey& key, JwsAlgorithm alg, std::string kid);
+  // A public key for `alg` (CheckKeyFitsAlgorithm decides). `kid` must be
+  // 1..kMaxKidLength bytes.
+  static absl::StatusOr<std::shared_ptr<const VerificationKey>> Create(
+      const PublicKey& key, JwsAlgorithm alg, std::string kid);
   // An HMAC secret (kty=oct); at least the hash length (RFC 7518 3.2).
   // Secret keys are never published in a JWKS.
   static absl::StatusOr<std::shared_ptr<const VerificationKey>> FromSecret(
@@ -50,10 +50,10 @@ class VerificationKey {
 // never its key bytes (room for PKCS#11 or a KMS behind the same type).
 class SigningKey {
  public:
-  // An ECDSA key; `alg` must match the curve. Empty `kid`: the RFC 7638
-  // thumbprint of the public key.
-  static absl::StatusOr<std::shared_ptr<const SigningKey>> FromEc(
-      const crypto::EcPrivateKey& key, JwsAlgorithm alg, std::string kid = "");
+  // A private key for `alg` (CheckKeyFitsAlgorithm decides). Empty `kid`:
+  // the RFC 7638 thumbprint of the public key.
+  static absl::StatusOr<std::shared_ptr<const SigningKey>> Create(
+      const PrivateKey& key, JwsAlgorithm alg, std::string kid = "");
   // An HMAC secret of at least the hash length; `kid` is required.
   static absl::StatusOr<std::shared_ptr<const SigningKey>> FromSecret(
       absl::string_view secret, JwsAlgorithm alg, std::string kid);

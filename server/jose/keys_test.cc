@@ -28,9 +28,8 @@ using ::testing::Not;
 
 constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
 constexpr char kKid[] = "key-1";
-constexpr JwsAlgorithm kAllAlgorithms[] = {
-    JwsAlgorithm::kHS256, JwsAlgorithm::kHS384, JwsAlgorithm::kHS512,
-    JwsAlgorithm::kES256, JwsAlgorithm::kES384, JwsAlgorithm::kES512};
+// Every algorithm jwtd knows (algorithm.h keeps the list).
+constexpr auto& kAllAlgorithms = kAllJwsAlgorithms;
 
 crypto::EcPrivateKey NewKey(crypto::EcCurve curve) {
   return crypto::EcPrivateKey::Generate(curve).value();
@@ -51,8 +50,8 @@ TEST(AlgorithmTest, NamesRoundTrip) {
   }
   EXPECT_EQ(JwsAlgorithmName(JwsAlgorithm::kES256), "ES256");
   EXPECT_EQ(JwsAlgorithmName(JwsAlgorithm::kHS512), "HS512");
-  for (const char* name :
-       {"none", "None", "es256", "Hs256", "RS256", "", "ES256\n"}) {
+  for (const char* name : {"none", "None", "es256", "Hs256", "rs256", "eddsa",
+                           "ES521", "", "ES256\n"}) {
     EXPECT_FALSE(JwsAlgorithmFromName(name).has_value()) << name;
   }
   EXPECT_TRUE(IsHmac(JwsAlgorithm::kHS384));
@@ -81,17 +80,17 @@ TEST(KeysTest, EcKeyMustMatchAlgorithm) {
   const crypto::EcPrivateKey p384 = NewKey(crypto::EcCurve::kP384);
   for (JwsAlgorithm alg : kAllAlgorithms) {
     const bool fits = alg == JwsAlgorithm::kES256;
-    EXPECT_EQ(VerificationKey::FromEc(p256.public_key(), alg, kKid).ok(), fits)
+    EXPECT_EQ(VerificationKey::Create(p256.public_key(), alg, kKid).ok(), fits)
         << JwsAlgorithmName(alg);
-    EXPECT_EQ(SigningKey::FromEc(p256, alg, kKid).ok(), fits)
+    EXPECT_EQ(SigningKey::Create(p256, alg, kKid).ok(), fits)
         << JwsAlgorithmName(alg);
   }
-  EXPECT_THAT(SigningKey::FromEc(p384, JwsAlgorithm::kES256, kKid),
+  EXPECT_THAT(SigningKey::Create(p384, JwsAlgorithm::kES256, kKid),
               StatusIs(kInvalid));
   EXPECT_THAT(
-      VerificationKey::FromEc(p384.public_key(), JwsAlgorithm::kES512, kKid),
+      VerificationKey::Create(p384.public_key(), JwsAlgorithm::kES512, kKid),
       StatusIs(kInvalid));
-  EXPECT_THAT(SigningKey::FromEc(p384, JwsAlgorithm::kES384, kKid), IsOk());
+  EXPECT_THAT(SigningKey::Create(p384, JwsAlgorithm::kES384, kKid), IsOk());
 }
 
 // HMAC secrets must be at least the hash length, and only for HS*.
@@ -134,13 +133,13 @@ TEST(KeysTest, KidLength) {
   const std::string longest(kMaxKidLength, 'k');
   const std::string too_long(kMaxKidLength + 1, 'k');
   EXPECT_THAT(
-      VerificationKey::FromEc(ec.public_key(), JwsAlgorithm::kES256, ""),
+      VerificationKey::Create(ec.public_key(), JwsAlgorithm::kES256, ""),
       StatusIs(kInvalid));
   EXPECT_THAT(
-      VerificationKey::FromEc(ec.public_key(), JwsAlgorithm::kES256, too_long),
+      VerificationKey::Create(ec.public_key(), JwsAlgorithm::kES256, too_long),
       StatusIs(kInvalid));
   EXPECT_THAT(
-      VerificationKey::FromEc(ec.public_key(), JwsAlgorithm::kES256, longest),
+      VerificationKey::Create(ec.public_key(), JwsAlgorithm::kES256, longest),
       IsOk());
   EXPECT_THAT(VerificationKey::FromSecret(secret, JwsAlgorithm::kHS256, ""),
               StatusIs(kInvalid));
@@ -153,10 +152,10 @@ TEST(KeysTest, KidLength) {
               StatusIs(kInvalid));
   EXPECT_THAT(SigningKey::FromSecret(secret, JwsAlgorithm::kHS256, longest),
               IsOk());
-  EXPECT_THAT(SigningKey::FromEc(ec, JwsAlgorithm::kES256, too_long),
+  EXPECT_THAT(SigningKey::Create(ec, JwsAlgorithm::kES256, too_long),
               StatusIs(kInvalid));
   ASSERT_OK_AND_ASSIGN(auto key,
-                       SigningKey::FromEc(ec, JwsAlgorithm::kES256, longest));
+                       SigningKey::Create(ec, JwsAlgorithm::kES256, longest));
   EXPECT_EQ(key->kid(), longest);
 }
 
@@ -166,13 +165,13 @@ TEST(KeysTest, SignerAndVerifierPair) {
   const crypto::EcPrivateKey ec = NewKey(crypto::EcCurve::kP256);
   const crypto::EcPrivateKey other = NewKey(crypto::EcCurve::kP256);
   ASSERT_OK_AND_ASSIGN(auto signer,
-                       SigningKey::FromEc(ec, JwsAlgorithm::kES256, kKid));
+                       SigningKey::Create(ec, JwsAlgorithm::kES256, kKid));
   ASSERT_OK_AND_ASSIGN(
       auto verifier,
-      VerificationKey::FromEc(ec.public_key(), JwsAlgorithm::kES256, kKid));
+      VerificationKey::Create(ec.public_key(), JwsAlgorithm::kES256, kKid));
   ASSERT_OK_AND_ASSIGN(
       auto wrong,
-      VerificationKey::FromEc(other.public_key(), JwsAlgorithm::kES256, kKid));
+      VerificationKey::Create(other.public_key(), JwsAlgorithm::kES256, kKid));
   EXPECT_EQ(signer->alg(), JwsAlgorithm::kES256);
   EXPECT_EQ(verifier->alg(), JwsAlgorithm::kES256);
   EXPECT_EQ(verifier->kid(), kKid);
@@ -197,7 +196,7 @@ TEST(KeysTest, SignerAndVerifierPair) {
 // coordinates are the key's.
 TEST(JwkTest, EcPublicJwkMembers) {
   const crypto::EcPrivateKey ec = NewKey(crypto::EcCurve::kP384);
-  const Json jwk = EcPublicJwk(ec.public_key(), JwsAlgorithm::kES384, kKid);
+  const Json jwk = PublicJwk(ec.public_key(), JwsAlgorithm::kES384, kKid);
   ASSERT_TRUE(jwk.is_object());
   EXPECT_EQ(jwk.object().size(), 7u);
   EXPECT_EQ(Member(jwk, "kty").string_value(), "EC");
@@ -218,18 +217,18 @@ TEST(JwkTest, EcThumbprint) {
   for (crypto::EcCurve curve : {crypto::EcCurve::kP256, crypto::EcCurve::kP384,
                                 crypto::EcCurve::kP521}) {
     const crypto::EcPrivateKey ec = NewKey(curve);
-    const std::string thumbprint = EcThumbprint(ec.public_key());
+    const std::string thumbprint = Thumbprint(ec.public_key());
     EXPECT_EQ(thumbprint,
               Base64UrlEncode(crypto::Digest(crypto::HashFunction::kSha256,
                                              CanonicalEcJwk(ec.public_key()))));
     EXPECT_EQ(thumbprint.size(), 43u);
-    EXPECT_EQ(EcThumbprint(ec.public_key()), thumbprint);
+    EXPECT_EQ(Thumbprint(ec.public_key()), thumbprint);
     // The same key reloaded from PEM has the same thumbprint.
     ASSERT_OK_AND_ASSIGN(std::string pem, ec.ToPkcs8Pem());
     ASSERT_OK_AND_ASSIGN(crypto::EcPrivateKey reloaded,
                          crypto::EcPrivateKey::FromPem(pem));
-    EXPECT_EQ(EcThumbprint(reloaded.public_key()), thumbprint);
-    EXPECT_NE(EcThumbprint(NewKey(curve).public_key()), thumbprint);
+    EXPECT_EQ(Thumbprint(reloaded.public_key()), thumbprint);
+    EXPECT_NE(Thumbprint(NewKey(curve).public_key()), thumbprint);
   }
 }
 
@@ -241,17 +240,17 @@ TEST(JwkTest, ThumbprintIgnoresMetadata) {
       crypto::EcPublicKey same_point,
       crypto::EcPublicKey::FromCoordinates(
           crypto::EcCurve::kP256, ec.public_key().x(), ec.public_key().y()));
-  EXPECT_EQ(EcThumbprint(same_point), EcThumbprint(ec.public_key()));
+  EXPECT_EQ(Thumbprint(same_point), Thumbprint(ec.public_key()));
 }
 
 // SigningKey::FromEc defaults the kid to the thumbprint; an explicit kid is
 // kept.
 TEST(KeysTest, DefaultKidIsThumbprint) {
   const crypto::EcPrivateKey ec = NewKey(crypto::EcCurve::kP256);
-  ASSERT_OK_AND_ASSIGN(auto key, SigningKey::FromEc(ec, JwsAlgorithm::kES256));
-  EXPECT_EQ(key->kid(), EcThumbprint(ec.public_key()));
+  ASSERT_OK_AND_ASSIGN(auto key, SigningKey::Create(ec, JwsAlgorithm::kES256));
+  EXPECT_EQ(key->kid(), Thumbprint(ec.public_key()));
   ASSERT_OK_AND_ASSIGN(auto named,
-                       SigningKey::FromEc(ec, JwsAlgorithm::kES256, "mine"));
+                       SigningKey::Create(ec, JwsAlgorithm::kES256, "mine"));
   EXPECT_EQ(named->kid(), "mine");
 }
 
@@ -259,13 +258,13 @@ TEST(KeysTest, DefaultKidIsThumbprint) {
 TEST(KeySetTest, LookupAndDuplicates) {
   const crypto::EcPrivateKey a = NewKey(crypto::EcCurve::kP256);
   const crypto::EcPrivateKey b = NewKey(crypto::EcCurve::kP256);
-  ASSERT_OK_AND_ASSIGN(auto ka, VerificationKey::FromEc(
+  ASSERT_OK_AND_ASSIGN(auto ka, VerificationKey::Create(
                                     a.public_key(), JwsAlgorithm::kES256, "a"));
-  ASSERT_OK_AND_ASSIGN(auto kb, VerificationKey::FromEc(
+  ASSERT_OK_AND_ASSIGN(auto kb, VerificationKey::Create(
                                     b.public_key(), JwsAlgorithm::kES256, "b"));
   ASSERT_OK_AND_ASSIGN(
       auto kb_again,
-      VerificationKey::FromEc(a.public_key(), JwsAlgorithm::kES256, "b"));
+      VerificationKey::Create(a.public_key(), JwsAlgorithm::kES256, "b"));
   ASSERT_OK_AND_ASSIGN(auto secret_b,
                        VerificationKey::FromSecret(std::string(32, 's'),
                                                    JwsAlgorithm::kHS256, "b"));
@@ -291,11 +290,11 @@ TEST(KeySetTest, JwksIsPublicOnly) {
   const crypto::EcPrivateKey b = NewKey(crypto::EcCurve::kP521);
   const std::string secret = "this-is-a-32-byte-hmac-secret!!!";
   ASSERT_EQ(secret.size(), 32u);
-  ASSERT_OK_AND_ASSIGN(auto ka, VerificationKey::FromEc(
+  ASSERT_OK_AND_ASSIGN(auto ka, VerificationKey::Create(
                                     a.public_key(), JwsAlgorithm::kES256, "a"));
   ASSERT_OK_AND_ASSIGN(
       auto kh, VerificationKey::FromSecret(secret, JwsAlgorithm::kHS256, "h"));
-  ASSERT_OK_AND_ASSIGN(auto kb, VerificationKey::FromEc(
+  ASSERT_OK_AND_ASSIGN(auto kb, VerificationKey::Create(
                                     b.public_key(), JwsAlgorithm::kES512, "b"));
   ASSERT_OK_AND_ASSIGN(auto set, KeySet::Create({ka, kh, kb}));
   EXPECT_EQ(set->size(), 3u);

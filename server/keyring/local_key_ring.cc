@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/crypto/ecdsa.h"
-#include "server/jose/jwk.h"
+#include "server/jose/key_material.h"
+#include "server/jose/keys.h"
 #include "server/util/file.h"
 
 namespace jwtd::keyring {
@@ -16,28 +16,26 @@ constexpr size_t kMaxKeyFileBytes = 64 * 1024;
 
 // Loads the key file, or generates and stores a key when there is none.
 // Sets *generated accordingly.
-absl::StatusOr<crypto::EcPrivateKey> LoadOrGenerate(const std::string& path,
-                                                    crypto::EcCurve curve,
-                                                    bool* generated) {
+absl::StatusOr<jose::PrivateKey> LoadOrGenerate(const std::string& path,
+                                                jose::JwsAlgorithm alg,
+                                                bool* generated) {
   absl::StatusOr<std::string> pem = ReadSmallFile(path, kMaxKeyFileBytes);
   if (pem.ok()) {
     *generated = false;
-    absl::StatusOr<crypto::EcPrivateKey> key =
-        crypto::EcPrivateKey::FromPem(*pem);
+    absl::StatusOr<jose::PrivateKey> key = jose::PrivateKeyFromPem(*pem);
     if (!key.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "key file ", path,
-          " is not a usable EC private key: ", key.status().message()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("key file ", path, " is not a usable private key: ",
+                       key.status().message()));
     }
     return key;
   }
   if (!absl::IsNotFound(pem.status())) return pem.status();
 
   *generated = true;
-  absl::StatusOr<crypto::EcPrivateKey> key =
-      crypto::EcPrivateKey::Generate(curve);
+  absl::StatusOr<jose::PrivateKey> key = jose::GeneratePrivateKey(alg);
   if (!key.ok()) return key.status();
-  absl::StatusOr<std::string> encoded = key->ToPkcs8Pem();
+  absl::StatusOr<std::string> encoded = jose::PrivateKeyToPem(*key);
   if (!encoded.ok()) return encoded.status();
   absl::Status written = WriteFileAtomically(path, *encoded, 0600);
   if (!written.ok()) return written;
@@ -48,11 +46,10 @@ absl::StatusOr<crypto::EcPrivateKey> LoadOrGenerate(const std::string& path,
 
 absl::StatusOr<std::unique_ptr<LocalKeyRing>> LocalKeyRing::Open(
     const LocalKeyRingOptions& options) {
-  std::optional<crypto::EcCurve> curve = jose::CurveOf(options.alg);
-  if (!curve.has_value()) {
+  if (jose::IsHmac(options.alg)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("the local key ring cannot generate ",
-                     jose::JwsAlgorithmName(options.alg), " keys"));
+        absl::StrCat("the local key ring holds key pairs, not ",
+                     jose::JwsAlgorithmName(options.alg), " secrets"));
   }
   absl::Status dir = EnsurePrivateDirectory(options.data_dir);
   if (!dir.ok()) {
@@ -61,21 +58,22 @@ absl::StatusOr<std::unique_ptr<LocalKeyRing>> LocalKeyRing::Open(
   }
   const std::string path = absl::StrCat(options.data_dir, "/", kKeyFileName);
   bool generated = false;
-  absl::StatusOr<crypto::EcPrivateKey> key =
-      LoadOrGenerate(path, *curve, &generated);
+  absl::StatusOr<jose::PrivateKey> key =
+      LoadOrGenerate(path, options.alg, &generated);
   if (!key.ok()) return key.status();
-  if (key->curve() != *curve) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "key file ", path, " holds a ", jose::JwkCurveName(key->curve()),
-        " key, which cannot sign ", jose::JwsAlgorithmName(options.alg)));
+  const jose::PublicKey public_key = jose::PublicKeyOf(*key);
+  if (absl::Status fits = jose::CheckKeyFitsAlgorithm(public_key, options.alg);
+      !fits.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("key file ", path, ": ", fits.message()));
   }
 
   absl::StatusOr<std::shared_ptr<const jose::SigningKey>> signing_key =
-      jose::SigningKey::FromEc(*key, options.alg);
+      jose::SigningKey::Create(*key, options.alg);
   if (!signing_key.ok()) return signing_key.status();
   absl::StatusOr<std::shared_ptr<const jose::VerificationKey>>
-      verification_key = jose::VerificationKey::FromEc(
-          key->public_key(), options.alg, (*signing_key)->kid());
+      verification_key = jose::VerificationKey::Create(
+          public_key, options.alg, (*signing_key)->kid());
   if (!verification_key.ok()) return verification_key.status();
   absl::StatusOr<std::shared_ptr<const jose::KeySet>> key_set =
       jose::KeySet::Create({*std::move(verification_key)});

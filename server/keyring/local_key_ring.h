@@ -13,12 +13,12 @@ namespace jwtd::keyring {
 struct LocalKeyRingOptions {
   // Directory holding the key; created with mode 0700 when absent.
   std::string data_dir;
-  // An ES* algorithm; the key's curve follows from it.
+  // Any asymmetric algorithm; a generated key fits it (GeneratePrivateKey).
   jose::JwsAlgorithm alg = jose::JwsAlgorithm::kES256;
 };
 
 // The embedded default key ring: one signing key kept in
-// `<data_dir>/signing-key.pem` (PKCS#8, mode 0600). On first start the key is
+// `<data_dir>/signing-key.pem` (PKCS#8, mode 0600): EC, RSA or Ed25519. On first start the key is
 // generated and written atomically; later starts load it, so tokens survive
 // restarts. The kid is the key's RFC 7638 thumbprint.
 //

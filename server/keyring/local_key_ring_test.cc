@@ -84,7 +84,7 @@ TEST_F(LocalKeyRingTest, FirstOpenGeneratesKey) {
   ASSERT_NE(ring->ActiveSigningKey(), nullptr);
   EXPECT_EQ(ring->ActiveSigningKey()->alg(), jose::JwsAlgorithm::kES256);
   EXPECT_EQ(ring->ActiveSigningKey()->kid(),
-            jose::EcThumbprint(key.public_key()));
+            jose::Thumbprint(key.public_key()));
   ASSERT_NE(ring->VerificationKeys(), nullptr);
   EXPECT_EQ(ring->VerificationKeys()->size(), 1u);
   EXPECT_NE(ring->VerificationKeys()->Find(ring->ActiveSigningKey()->kid()),

@@ -66,9 +66,9 @@ class FakeKeyRing : public keyring::KeyRing {
 std::unique_ptr<FakeKeyRing> NewEs256Ring() {
   crypto::EcPrivateKey ec =
       crypto::EcPrivateKey::Generate(crypto::EcCurve::kP256).value();
-  auto signing = jose::SigningKey::FromEc(ec, jose::JwsAlgorithm::kES256);
+  auto signing = jose::SigningKey::Create(ec, jose::JwsAlgorithm::kES256);
   EXPECT_THAT(signing, IsOk());
-  auto verification = jose::VerificationKey::FromEc(
+  auto verification = jose::VerificationKey::Create(
       ec.public_key(), jose::JwsAlgorithm::kES256, (*signing)->kid());
   EXPECT_THAT(verification, IsOk());
   auto keys = jose::KeySet::Create({*verification});
