@@ -10,8 +10,8 @@ namespace {
 // The small primes whose product the vulnerable generator used as its
 // modulus M: n = k * M + (65537^a mod M).
 constexpr std::array<uint32_t, 38> kPrimes = {
-    3,  5,  7,  11, 13, 17, 19, 23,  29,  31,  37,  41,  43,
-    47, 53, 59, 61, 67, 71, 73, 79,  83,  89,  97,  101, 103,
+    3,   5,   7,   11,  13,  17,  19,  23,  29,  31,  37,  41,  43,
+    47,  53,  59,  61,  67,  71,  73,  79,  83,  89,  97,  101, 103,
     107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
 
 uint32_t ModSmall(absl::string_view big_endian, uint32_t p) {

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -46,9 +47,8 @@
 namespace jwtd::jose {
 namespace {
 
-using ::jwtd::testing::IsOk;
 using ::jwtd::testing::IsRejected;
-using ::jwtd::testing::IsRejectedForAnyReason;
+using ::jwtd::testing::StatusIs;
 
 // The fixed "now" of every check: 2023-11-14T22:13:20Z.
 const absl::Time kNow = absl::FromUnixSeconds(1700000000);
@@ -456,6 +456,60 @@ TEST_P(AsymmetricAlgorithmTest, PublicJwkRoundTrip) {
 
 INSTANTIATE_TEST_SUITE_P(Jws, AsymmetricAlgorithmTest,
                          ::testing::ValuesIn(AsymmetricCases()), CaseName);
+
+// A kid that needs JSON escaping (quote, backslash, control characters,
+// non-ASCII UTF-8) round-trips through SignCompact's header, VerifyCompactJws
+// and the published JWKS.
+TEST(KidTest, EscapedKidRoundTrips) {
+  const std::string kid = "a\"b\\c\n\t\x01 \xc3\xa9 </script>";
+  const std::string secret(32, 'x');
+  ASSERT_OK_AND_ASSIGN(
+      std::shared_ptr<const SigningKey> signer,
+      SigningKey::FromSecret(secret, JwsAlgorithm::kHS256, kid));
+  ASSERT_OK_AND_ASSIGN(std::string token, SignCompact(*signer, "JWT", "{}"));
+  ASSERT_OK_AND_ASSIGN(
+      std::shared_ptr<const VerificationKey> key,
+      VerificationKey::FromSecret(secret, JwsAlgorithm::kHS256, kid));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const KeySet> keys,
+                       KeySet::Create({key}));
+  ASSERT_OK_AND_ASSIGN(VerifiedJws jws,
+                       VerifyCompactJws(token, *keys, JwsLimits{}));
+  EXPECT_EQ(jws.key->kid(), kid);
+
+  ASSERT_OK_AND_ASSIGN(PrivateKey ec, GeneratePrivateKey(JwsAlgorithm::kES256));
+  ASSERT_OK_AND_ASSIGN(
+      std::shared_ptr<const VerificationKey> ec_key,
+      VerificationKey::Create(PublicKeyOf(ec), JwsAlgorithm::kES256, kid));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const KeySet> published,
+                       KeySet::Create({ec_key}));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const KeySet> imported,
+                       ImportJwks(published->jwks_json()));
+  EXPECT_NE(imported->Find(kid), nullptr);
+}
+
+// A kid that is not UTF-8 cannot appear in a JSON header or JWKS (RFC 8259
+// section 8.1), so no key may be made with one. Today such keys are
+// accepted: SignCompact then writes a header that VerifyCompactJws itself
+// refuses as MALFORMED, and KeySet::jwks_json publishes a JWKS that is not
+// JSON (ImportJwks refuses it).
+TEST(KidTest, NonUtf8KidRefused) {
+  const std::string secret(32, 'x');
+  ASSERT_OK_AND_ASSIGN(PrivateKey ec, GeneratePrivateKey(JwsAlgorithm::kES256));
+  for (const std::string& kid : {std::string("\xff\xfe"),
+                                 std::string("kid-\xc3"),         // truncated
+                                 std::string("\xed\xa0\x80")}) {  // surrogate
+    SCOPED_TRACE(absl::CEscape(kid));
+    EXPECT_THAT(SigningKey::FromSecret(secret, JwsAlgorithm::kHS256, kid),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(VerificationKey::FromSecret(secret, JwsAlgorithm::kHS256, kid),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(SigningKey::Create(ec, JwsAlgorithm::kES256, kid),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(
+        VerificationKey::Create(PublicKeyOf(ec), JwsAlgorithm::kES256, kid),
+        StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
 
 }  // namespace
 }  // namespace jwtd::jose

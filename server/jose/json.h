@@ -80,6 +80,9 @@ class Json {
 
 bool operator==(const Json::Number& a, const Json::Number& b);
 
+// Whether two member names are equal (a fast path for short names).
+bool SameName(absl::string_view a, absl::string_view b);
+
 }  // namespace jwtd::jose
 
 #endif  // JWTD_SERVER_JOSE_JSON_H_

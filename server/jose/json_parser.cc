@@ -20,37 +20,46 @@ absl::Status Invalid(absl::string_view why) {
 
 // Converts simdjson's DOM (already checked for UTF-8, surrogates, number
 // range and structure) into Json, enforcing what simdjson does not: unique
-// member names and our depth bound.
-absl::StatusOr<Json> Convert(element value, int depth, int max_depth) {
+// member names and our depth bound. Writes in place (no StatusOr<Json> per
+// element: this runs for every claim of every token).
+absl::Status Convert(element value, int depth, int max_depth, Json* out) {
   switch (value.type()) {
     case element_type::NULL_VALUE:
-      return Json();
+      *out = Json();
+      return absl::OkStatus();
     case element_type::BOOL:
-      return Json::Bool(value.get_bool().value_unsafe());
+      *out = Json::Bool(value.get_bool().value_unsafe());
+      return absl::OkStatus();
     case element_type::INT64:
-      return Json::Integer(value.get_int64().value_unsafe());
+      *out = Json::Integer(value.get_int64().value_unsafe());
+      return absl::OkStatus();
     case element_type::UINT64:
       // Above INT64_MAX: kept as a (rounded) double.
-      return Json::Double(
-          static_cast<double>(value.get_uint64().value_unsafe()));
+      *out =
+          Json::Double(static_cast<double>(value.get_uint64().value_unsafe()));
+      return absl::OkStatus();
     case element_type::DOUBLE:
-      return Json::Double(value.get_double().value_unsafe());
-    case element_type::STRING:
-      return Json::String(std::string(value.get_string().value_unsafe()));
+      *out = Json::Double(value.get_double().value_unsafe());
+      return absl::OkStatus();
+    case element_type::STRING: {
+      const std::string_view text = value.get_string().value_unsafe();
+      *out = Json::String(std::string(text.data(), text.size()));
+      return absl::OkStatus();
+    }
     case element_type::ARRAY: {
       if (depth >= max_depth) return Invalid("nested too deeply");
       simdjson::dom::array items;
       if (value.get_array().get(items) != simdjson::SUCCESS) {
         return Invalid("bad array");
       }
-      Json::Array array;
-      array.reserve(items.size());
+      Json::Array array(items.size());
+      size_t i = 0;
       for (element item : items) {
-        absl::StatusOr<Json> converted = Convert(item, depth + 1, max_depth);
-        if (!converted.ok()) return converted.status();
-        array.push_back(*std::move(converted));
+        absl::Status status = Convert(item, depth + 1, max_depth, &array[i++]);
+        if (!status.ok()) return status;
       }
-      return Json::FromArray(std::move(array));
+      *out = Json::FromArray(std::move(array));
+      return absl::OkStatus();
     }
     case element_type::OBJECT: {
       if (depth >= max_depth) return Invalid("nested too deeply");
@@ -64,19 +73,21 @@ absl::StatusOr<Json> Convert(element value, int depth, int max_depth) {
       absl::flat_hash_set<std::string_view> seen;
       const bool use_set = members.size() > 16;
       for (simdjson::dom::key_value_pair member : members) {
+        const absl::string_view name(member.key.data(), member.key.size());
         const bool duplicate =
             use_set ? !seen.insert(member.key).second
                     : std::any_of(object.begin(), object.end(),
                                   [&](const Json::Member& existing) {
-                                    return existing.first == member.key;
+                                    return SameName(existing.first, name);
                                   });
         if (duplicate) return Invalid("duplicate member name");
-        absl::StatusOr<Json> converted =
-            Convert(member.value, depth + 1, max_depth);
-        if (!converted.ok()) return converted.status();
-        object.emplace_back(std::string(member.key), *std::move(converted));
+        object.emplace_back(std::string(name), Json());
+        absl::Status status =
+            Convert(member.value, depth + 1, max_depth, &object.back().second);
+        if (!status.ok()) return status;
       }
-      return Json::FromUniqueMembers(std::move(object));
+      *out = Json::FromUniqueMembers(std::move(object));
+      return absl::OkStatus();
     }
   }
   return Invalid("unknown value type");
@@ -104,7 +115,10 @@ absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
     return Invalid(simdjson::error_message(error));
   }
   if (root.type() != element_type::OBJECT) return Invalid("not an object");
-  return Convert(root, /*depth=*/0, limits.max_depth);
+  Json json;
+  absl::Status status = Convert(root, /*depth=*/0, limits.max_depth, &json);
+  if (!status.ok()) return status;
+  return json;
 }
 
 }  // namespace jwtd::jose

@@ -27,7 +27,6 @@
 namespace jwtd::jose {
 namespace {
 
-using ::jwtd::testing::IsOk;
 using ::jwtd::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -75,6 +74,34 @@ constexpr char kExponentOneModulus[] =
     "VXPraSEZV6C0Z7epAAAUqiUnxh3WRupEICaewYEnW3MVS2hHwLwtPu_RR0XHoZr1oP"
     "SlQMP3Zi2QKw";
 
+// RFC 7515 A.2: a complete 2048-bit RSA private JWK (alg and kid added).
+constexpr char kRsaPrivateJwk[] =
+    R"({"kty":"RSA","n":"ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8)"
+    R"(W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1)"
+    R"(W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexM)"
+    R"(dbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh)"
+    R"(9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PA)"
+    R"(cDTW9gb54h4FRWyuXpoQ","e":"AQAB","d":"Eq5xpGnNCivDflJsRQBXHx1hdR1k6U)"
+    R"(lwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46)"
+    R"(sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu)"
+    R"(3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCB)"
+    R"(r6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4c)"
+    R"(S98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ","p":"4BzEEOtIpmVdVEZNCqS7b)"
+    R"(aC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_P)"
+    R"(y5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-)"
+    R"(KDV5z-y2XDwGUc","q":"uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHq)"
+    R"(pWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnB)"
+    R"(A-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc","dp":"BwKf)"
+    R"(V3Akq5_MFZDFZCnW-wzl-CCo83WoZvnLQwCTeDv8uzluRSnm71I3QCLdhrqE2e9Ykxvu)"
+    R"(xdBfpT_PI7Yz-FOKnu1R6HsJeDCjn12Sk3vmAktV2zb34MCdy7cpdTh_YVr7tss2u6vn)"
+    R"(eTwrA86rZtu5Mbr1C1XsmvkxHQAdYo0","dq":"h_96-mK1R_7glhsum81dZxjTnYynP)"
+    R"(bZpHziZjeeHcXYsXaaMwkOlODsWa7I9xXDoRwbKgB719rrmI2oKr6N3Do9U0ajaHF-NK)"
+    R"(JnwgjMd2w9cjz3_-kyNlxAr2v4IKhGNpmM5iIgOS1VZnOZ68m6_pbLBSp3nssTdlqvd0)"
+    R"(tIiTHU","qi":"IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjV)"
+    R"(k2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJR)"
+    R"(eOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U","alg":"RS256","ki)"
+    R"(d":"a2"})";
+
 // The RFC 8037 Ed25519 public key and private key.
 constexpr char kEd25519X[] = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 constexpr char kEd25519D[] = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
@@ -96,6 +123,18 @@ JwksImportOptions MaxKeys(size_t max_keys) {
   options.max_keys = max_keys;
   return options;
 }
+
+// RFC 7515 A.4's P-521 public key, and its x plus p (2^521 - 1): the same
+// point modulo p, still 66 bytes, but not a canonical coordinate.
+constexpr char kP521X[] =
+    "AekpBQ8ST8a8VcfVOTNl353vSrDCLLJXmPk06wTjxrrjcBpXp5EOnYG_NjFZ6OvLFV1jSf"
+    "S9tsz4qUxcWceqwQGk";
+constexpr char kP521XPlusP[] =
+    "A-kpBQ8ST8a8VcfVOTNl353vSrDCLLJXmPk06wTjxrrjcBpXp5EOnYG_NjFZ6OvLFV1jSf"
+    "S9tsz4qUxcWceqwQGj";
+constexpr char kP521Y[] =
+    "ADSmRA43Z1DSNx_RvcLI87cdL07l6jQyyBXMoxVg_l2Th-x3S1WDhjDly79ajL4Kkd0AZM"
+    "aZmh9ubmf63e3kyMj2";
 
 // A JWK whose members are all strings.
 using Members = std::vector<std::pair<std::string, std::string>>;
@@ -264,10 +303,14 @@ TEST(ImportJwksTest, PrivateMembersRefused) {
     EXPECT_THAT(ImportJwks(Jwks({jwk})), StatusIs(kInvalid));
     EXPECT_THAT(ImportJwks(Jwks({EcJwk("other"), jwk})), StatusIs(kInvalid));
   }
-  // An RSA private JWK (all members present, as RFC 7518 6.3.2 asks) and
-  // one with "d" alone.
+  // A complete RSA private JWK (every RFC 7518 6.3.2 member).
+  EXPECT_THAT(ImportJwks(absl::StrCat(R"({"keys":[)", kRsaPrivateJwk, "]}")),
+              StatusIs(kInvalid, HasSubstr("private")));
+  // "d" alone is not a usable private key either.
   EXPECT_THAT(ImportJwks(Jwks({With(RsaJwk("rsa"), "d", "AQAB")})),
               StatusIs(kInvalid));
+  EXPECT_THAT(ImportJwks(Jwks({ec_private})),
+              StatusIs(kInvalid, HasSubstr("private")));
 }
 
 // Two keys with one kid make lookups ambiguous: the set is refused.
@@ -414,7 +457,8 @@ TEST(ImportJwksTest, UnsupportedAlgRefused) {
 
 // A key must fit its curve and alg: a P-256 point labelled P-384, a P-256
 // key declared ES384 or EdDSA, RSA declared ES256, Ed25519 declared ES256,
-// and a point off the curve are all refused.
+// a point off the curve or with an unreduced coordinate, unknown curves and
+// key types are all refused.
 TEST(ImportJwksTest, KeyMustFitCurveAndAlg) {
   EXPECT_THAT(ImportJwks(Jwks({With(EcJwk("ec"), "crv", "P-384")})),
               StatusIs(kInvalid));
@@ -439,6 +483,15 @@ TEST(ImportJwksTest, KeyMustFitCurveAndAlg) {
   EXPECT_THAT(ImportJwks(Jwks({With(EcJwk("ec"), "kty", "EC2")})),
               StatusIs(kInvalid));
   EXPECT_THAT(ImportJwks(Jwks({Without(EcJwk("ec"), "kty")})),
+              StatusIs(kInvalid));
+  // A coordinate not reduced modulo p would give one key two thumbprints.
+  const Json p521 = MakeJwk({{"kty", "EC"},
+                             {"crv", "P-521"},
+                             {"x", kP521X},
+                             {"y", kP521Y},
+                             {"kid", "p521"}});
+  EXPECT_OK(ImportJwks(Jwks({p521})));
+  EXPECT_THAT(ImportJwks(Jwks({With(p521, "x", kP521XPlusP)})),
               StatusIs(kInvalid));
   // x not strict base64url (padding).
   EXPECT_THAT(

@@ -1,5 +1,7 @@
 #include "server/jose/jws.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -39,16 +41,21 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
     return Malformed(
         absl::StrCat("token exceeds ", limits.max_token_bytes, " bytes"));
   }
-  const size_t dots = std::count(token.begin(), token.end(), '.');
-  if (dots == 4) {
-    return Malformed("token has five segments (JWE), which is not supported");
-  }
-  if (dots != 2) {
+  // find() is memchr: far cheaper than counting byte by byte on the hot
+  // path. The full count is only needed for the error message.
+  const size_t first_dot = token.find('.');
+  const size_t second_dot = first_dot == absl::string_view::npos
+                                ? absl::string_view::npos
+                                : token.find('.', first_dot + 1);
+  if (second_dot == absl::string_view::npos ||
+      token.find('.', second_dot + 1) != absl::string_view::npos) {
+    const size_t dots = std::count(token.begin(), token.end(), '.');
+    if (dots == 4) {
+      return Malformed("token has five segments (JWE), which is not supported");
+    }
     return Malformed(absl::StrCat("token has ", dots + 1,
                                   " segments; a compact JWS has three"));
   }
-  const size_t first_dot = token.find('.');
-  const size_t second_dot = token.find('.', first_dot + 1);
   const absl::string_view header_b64 = token.substr(0, first_dot);
   const absl::string_view payload_b64 =
       token.substr(first_dot + 1, second_dot - first_dot - 1);
@@ -145,12 +152,15 @@ absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
     return TokenRejected(RejectReason::kBadSignature,
                          "signature does not verify");
   }
-  return VerifiedJws{key, jws->typ(), jws->payload()};
+  return VerifiedJws{key, jws->typ(), std::move(*jws).TakePayload()};
 }
 
 absl::StatusOr<std::string> SignCompact(const SigningKey& key,
                                         absl::string_view typ,
                                         absl::string_view payload) {
+  if (!simdjson::validate_utf8(typ.data(), typ.size())) {
+    return absl::InvalidArgumentError("typ must be valid UTF-8");
+  }
   std::string header =
       absl::StrCat("{\"alg\":", JsonQuote(JwsAlgorithmName(key.alg())),
                    ",\"kid\":", JsonQuote(key.kid()));

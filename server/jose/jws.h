@@ -47,6 +47,7 @@ class UnverifiedJws {
   // The decoded signature and payload.
   const std::string& signature() const { return signature_; }
   const std::string& payload() const { return payload_; }
+  std::string TakePayload() && { return std::move(payload_); }
 
  private:
   UnverifiedJws() = default;
@@ -77,7 +78,8 @@ absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
                                              const JwsLimits& limits);
 
 // Signs `payload` as a compact JWS with header {"alg":..,"kid":..,"typ":..}
-// (typ omitted when empty). INTERNAL if the signer fails.
+// (typ omitted when empty). INVALID_ARGUMENT for a typ that is not UTF-8;
+// INTERNAL if the signer fails.
 absl::StatusOr<std::string> SignCompact(const SigningKey& key,
                                         absl::string_view typ,
                                         absl::string_view payload);

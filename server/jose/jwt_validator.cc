@@ -47,8 +47,7 @@ absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
   absl::StatusOr<VerifiedJws> jws = VerifyCompactJws(token, keys, limits_);
   if (!jws.ok()) return jws.status();
 
-  absl::StatusOr<Json> claims =
-      ParseJsonObject(jws->payload, limits_.payload);
+  absl::StatusOr<Json> claims = ParseJsonObject(jws->payload, limits_.payload);
   if (!claims.ok()) {
     return TokenRejected(RejectReason::kMalformed,
                          absl::StrCat("payload: ", claims.status().message()));

@@ -1,9 +1,9 @@
 #include "server/jose/key_material.h"
 
 #include "absl/strings/str_cat.h"
-#include "server/util/overloaded.h"
 #include "server/crypto/pem.h"
 #include "server/jose/jwk.h"
+#include "server/util/overloaded.h"
 
 namespace jwtd::jose {
 namespace {
@@ -31,23 +31,23 @@ absl::Status CheckKeyFitsAlgorithm(const PublicKey& key, JwsAlgorithm alg) {
       Overloaded{
           [&](const crypto::EcPublicKey& ec) -> absl::Status {
             if (family != KeyFamily::kEcdsa || CurveOf(alg) != ec.curve()) {
-              return Unfit(absl::StrCat("an ", JwkCurveName(ec.curve()),
-                                        " key"),
-                           alg);
+              return Unfit(
+                  absl::StrCat("an ", JwkCurveName(ec.curve()), " key"), alg);
             }
             return absl::OkStatus();
           },
           [&](const crypto::RsaPublicKey&) -> absl::Status {
-            if (family != KeyFamily::kRsaPkcs1 && family != KeyFamily::kRsaPss) {
+            if (family != KeyFamily::kRsaPkcs1 &&
+                family != KeyFamily::kRsaPss) {
               return Unfit("an RSA key", alg);
             }
             return absl::OkStatus();
           },
           [&](const crypto::EdPublicKey& ed) -> absl::Status {
             if (family != KeyFamily::kEdDsa) {
-              return Unfit(absl::StrCat("an ", JwkOkpCurveName(ed.curve()),
-                                        " key"),
-                           alg);
+              return Unfit(
+                  absl::StrCat("an ", JwkOkpCurveName(ed.curve()), " key"),
+                  alg);
             }
             return absl::OkStatus();
           },
@@ -95,8 +95,8 @@ absl::StatusOr<PrivateKey> GeneratePrivateKey(JwsAlgorithm alg) {
     case KeyFamily::kHmac:
       break;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "no key pair can be generated for ", JwsAlgorithmName(alg)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("no key pair can be generated for ", JwsAlgorithmName(alg)));
 }
 
 absl::StatusOr<PrivateKey> PrivateKeyFromPem(absl::string_view pem) {

@@ -18,8 +18,8 @@
 namespace jwtd::jose {
 
 // A public key of any family jwtd verifies with.
-using PublicKey =
-    std::variant<crypto::EcPublicKey, crypto::RsaPublicKey, crypto::EdPublicKey>;
+using PublicKey = std::variant<crypto::EcPublicKey, crypto::RsaPublicKey,
+                               crypto::EdPublicKey>;
 
 // A private key of any family jwtd signs with.
 using PrivateKey = std::variant<crypto::EcPrivateKey, crypto::RsaPrivateKey,

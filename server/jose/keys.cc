@@ -1,5 +1,7 @@
 #include "server/jose/keys.h"
 
+#include <simdjson.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,10 @@ absl::Status CheckKid(absl::string_view kid) {
   if (kid.empty() || kid.size() > kMaxKidLength) {
     return absl::InvalidArgumentError(
         absl::StrCat("kid must be 1 to ", kMaxKidLength, " bytes"));
+  }
+  // The kid goes into JSON headers and JWKS documents, which are UTF-8.
+  if (!simdjson::validate_utf8(kid.data(), kid.size())) {
+    return absl::InvalidArgumentError("kid must be valid UTF-8");
   }
   return absl::OkStatus();
 }

@@ -22,7 +22,7 @@ inline constexpr size_t kMaxKidLength = 256;
 class VerificationKey {
  public:
   // A public key for `alg` (CheckKeyFitsAlgorithm decides). `kid` must be
-  // 1..kMaxKidLength bytes.
+  // 1..kMaxKidLength bytes of valid UTF-8 (as every kid below).
   static absl::StatusOr<std::shared_ptr<const VerificationKey>> Create(
       const PublicKey& key, JwsAlgorithm alg, std::string kid);
   // An HMAC secret (kty=oct); at least the hash length (RFC 7518 3.2).

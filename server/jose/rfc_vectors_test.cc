@@ -51,7 +51,6 @@
 namespace jwtd::jose {
 namespace {
 
-using ::jwtd::testing::IsOk;
 using ::jwtd::testing::IsRejected;
 using ::jwtd::testing::StatusIs;
 

@@ -24,9 +24,9 @@ absl::StatusOr<jose::PrivateKey> LoadOrGenerate(const std::string& path,
     *generated = false;
     absl::StatusOr<jose::PrivateKey> key = jose::PrivateKeyFromPem(*pem);
     if (!key.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("key file ", path, " is not a usable private key: ",
-                       key.status().message()));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "key file ", path,
+          " is not a usable private key: ", key.status().message()));
     }
     return key;
   }
@@ -72,8 +72,8 @@ absl::StatusOr<std::unique_ptr<LocalKeyRing>> LocalKeyRing::Open(
       jose::SigningKey::Create(*key, options.alg);
   if (!signing_key.ok()) return signing_key.status();
   absl::StatusOr<std::shared_ptr<const jose::VerificationKey>>
-      verification_key = jose::VerificationKey::Create(
-          public_key, options.alg, (*signing_key)->kid());
+      verification_key = jose::VerificationKey::Create(public_key, options.alg,
+                                                       (*signing_key)->kid());
   if (!verification_key.ok()) return verification_key.status();
   absl::StatusOr<std::shared_ptr<const jose::KeySet>> key_set =
       jose::KeySet::Create({*std::move(verification_key)});

@@ -18,9 +18,9 @@ struct LocalKeyRingOptions {
 };
 
 // The embedded default key ring: one signing key kept in
-// `<data_dir>/signing-key.pem` (PKCS#8, mode 0600): EC, RSA or Ed25519. On first start the key is
-// generated and written atomically; later starts load it, so tokens survive
-// restarts. The kid is the key's RFC 7638 thumbprint.
+// `<data_dir>/signing-key.pem` (PKCS#8, mode 0600): EC, RSA or Ed25519. On
+// first start the key is generated and written atomically; later starts load
+// it, so tokens survive restarts. The kid is the key's RFC 7638 thumbprint.
 //
 // Open never replaces an existing key: an unreadable, corrupt or
 // mismatching key file is an error (FAILED_PRECONDITION / INVALID_ARGUMENT

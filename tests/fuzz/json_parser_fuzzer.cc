@@ -23,7 +23,10 @@ using ::jwtd::fuzzing::Require;
 // Looser than any caller's bounds, so that depth and size limits can be
 // checked against the value actually parsed.
 constexpr JsonLimits kWideLimits{.max_bytes = 1 << 20, .max_depth = 64};
-// Inputs at least this long must never appear in an error message.
+// An input must never appear in an error message. Checked for inputs this
+// long that hold a '{', which no fixed message text (ours or simdjson's)
+// contains: other inputs can coincide with that text (the fuzzer finds
+// such inputs), which says nothing about echoing.
 constexpr size_t kMinEchoCheckLength = 32;
 
 // Nesting depth as JsonLimits counts it: the top-level object is 1, scalars
@@ -48,7 +51,8 @@ int Depth(const Json& json) {
 void CheckError(const absl::Status& status, absl::string_view input) {
   Require(status.code() == absl::StatusCode::kInvalidArgument,
           "parser failure is not INVALID_ARGUMENT");
-  if (input.size() >= kMinEchoCheckLength) {
+  if (input.size() >= kMinEchoCheckLength &&
+      input.find('{') != absl::string_view::npos) {
     Require(status.message().find(input) == absl::string_view::npos,
             "parser error echoes the input");
   }
