@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,105 @@ absl::StatusOr<std::optional<std::string>> OptionalString(
   return std::optional<std::string>(value->string_value());
 }
 
+// Decodes and checks the header segment (see UnverifiedJws::Parse).
+absl::StatusOr<JwsHeader> ParseHeader(absl::string_view header_b64,
+                                      const JsonLimits& limits) {
+  absl::StatusOr<std::string> header_bytes = Base64UrlDecode(header_b64);
+  if (!header_bytes.ok()) {
+    return Malformed(absl::StrCat("header: ", header_bytes.status().message()));
+  }
+  absl::StatusOr<Json> header = ParseJsonObject(*header_bytes, limits);
+  if (!header.ok()) {
+    return Malformed(absl::StrCat("header: ", header.status().message()));
+  }
+  for (absl::string_view name : kForbiddenHeaders) {
+    if (header->Find(name) != nullptr) {
+      return Malformed(absl::StrCat("header \"", name, "\" is not accepted"));
+    }
+  }
+  const Json* alg = header->Find("alg");
+  if (alg == nullptr) return Malformed("header has no \"alg\"");
+  if (!alg->is_string()) return Malformed("header \"alg\" is not a string");
+  std::optional<JwsAlgorithm> algorithm =
+      JwsAlgorithmFromName(alg->string_value());
+  if (!algorithm.has_value()) {
+    return TokenRejected(
+        RejectReason::kUnsupportedAlgorithm,
+        absl::StrCat("algorithm ", JsonQuote(alg->string_value().substr(0, 32)),
+                     " is not supported"));
+  }
+  JwsHeader parsed;
+  parsed.alg = *algorithm;
+
+  absl::StatusOr<std::optional<std::string>> kid =
+      OptionalString(*header, "kid");
+  if (!kid.ok()) return kid.status();
+  if (kid->has_value() && (*kid)->size() > kMaxKidLength) {
+    return Malformed(
+        absl::StrCat("header \"kid\" exceeds ", kMaxKidLength, " bytes"));
+  }
+  parsed.kid = *std::move(kid);
+
+  absl::StatusOr<std::optional<std::string>> typ =
+      OptionalString(*header, "typ");
+  if (!typ.ok()) return typ.status();
+  parsed.typ = *std::move(typ);
+
+  absl::StatusOr<std::optional<std::string>> cty =
+      OptionalString(*header, "cty");
+  if (!cty.ok()) return cty.status();
+  if (cty->has_value() && absl::EqualsIgnoreCase(**cty, "JWT")) {
+    return Malformed("nested JWTs (cty \"JWT\") are not accepted");
+  }
+  return parsed;
+}
+
+// Every token of an issuer carries the same few header segments, so each
+// thread remembers the last accepted ones: a hit skips base64url and JSON
+// work. Only successes are kept, keyed by the exact segment bytes and the
+// limits, so a hit returns exactly what ParseHeader would.
+class HeaderCache {
+ public:
+  const JwsHeader* Find(absl::string_view header_b64,
+                        const JsonLimits& limits) const {
+    for (const Entry& entry : entries_) {
+      if (entry.max_bytes == limits.max_bytes &&
+          entry.max_depth == limits.max_depth && entry.segment == header_b64) {
+        return &entry.header;
+      }
+    }
+    return nullptr;
+  }
+  void Add(absl::string_view header_b64, const JsonLimits& limits,
+           const JwsHeader& header) {
+    Entry& entry = entries_[next_];
+    next_ = (next_ + 1) % entries_.size();
+    entry.segment.assign(header_b64.data(), header_b64.size());
+    entry.max_bytes = limits.max_bytes;
+    entry.max_depth = limits.max_depth;
+    entry.header = header;
+  }
+
+ private:
+  struct Entry {
+    std::string segment;
+    size_t max_bytes = 0;
+    int max_depth = -1;  // Never matches until filled.
+    JwsHeader header;
+  };
+  std::array<Entry, 8> entries_;
+  size_t next_ = 0;
+};
+
+absl::StatusOr<JwsHeader> ParseHeaderCached(absl::string_view header_b64,
+                                            const JsonLimits& limits) {
+  thread_local HeaderCache cache;
+  if (const JwsHeader* hit = cache.Find(header_b64, limits)) return *hit;
+  absl::StatusOr<JwsHeader> header = ParseHeader(header_b64, limits);
+  if (header.ok()) cache.Add(header_b64, limits, *header);
+  return header;
+}
+
 }  // namespace
 
 absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
@@ -61,11 +161,9 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
       token.substr(first_dot + 1, second_dot - first_dot - 1);
   const absl::string_view signature_b64 = token.substr(second_dot + 1);
 
-  absl::StatusOr<std::string> header_bytes = Base64UrlDecode(header_b64);
-  if (!header_bytes.ok()) {
-    return Malformed(absl::StrCat("header: ", header_bytes.status().message()));
-  }
-  UnverifiedJws jws;
+  absl::StatusOr<JwsHeader> header =
+      ParseHeaderCached(header_b64, limits.header);
+  if (!header.ok()) return header.status();
   absl::StatusOr<std::string> payload = Base64UrlDecode(payload_b64);
   if (!payload.ok()) {
     return Malformed(absl::StrCat("payload: ", payload.status().message()));
@@ -75,49 +173,10 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
     return Malformed(absl::StrCat("signature: ", signature.status().message()));
   }
 
-  absl::StatusOr<Json> header = ParseJsonObject(*header_bytes, limits.header);
-  if (!header.ok()) {
-    return Malformed(absl::StrCat("header: ", header.status().message()));
-  }
-  for (absl::string_view name : kForbiddenHeaders) {
-    if (header->Find(name) != nullptr) {
-      return Malformed(absl::StrCat("header \"", name, "\" is not accepted"));
-    }
-  }
-  const Json* alg = header->Find("alg");
-  if (alg == nullptr) return Malformed("header has no \"alg\"");
-  if (!alg->is_string()) return Malformed("header \"alg\" is not a string");
-  std::optional<JwsAlgorithm> algorithm =
-      JwsAlgorithmFromName(alg->string_value());
-  if (!algorithm.has_value()) {
-    return TokenRejected(
-        RejectReason::kUnsupportedAlgorithm,
-        absl::StrCat("algorithm ", JsonQuote(alg->string_value().substr(0, 32)),
-                     " is not supported"));
-  }
-  jws.alg_ = *algorithm;
-
-  absl::StatusOr<std::optional<std::string>> kid =
-      OptionalString(*header, "kid");
-  if (!kid.ok()) return kid.status();
-  if (kid->has_value() && (*kid)->size() > kMaxKidLength) {
-    return Malformed(
-        absl::StrCat("header \"kid\" exceeds ", kMaxKidLength, " bytes"));
-  }
-  jws.kid_ = *std::move(kid);
-
-  absl::StatusOr<std::optional<std::string>> typ =
-      OptionalString(*header, "typ");
-  if (!typ.ok()) return typ.status();
-  jws.typ_ = *std::move(typ);
-
-  absl::StatusOr<std::optional<std::string>> cty =
-      OptionalString(*header, "cty");
-  if (!cty.ok()) return cty.status();
-  if (cty->has_value() && absl::EqualsIgnoreCase(**cty, "JWT")) {
-    return Malformed("nested JWTs (cty \"JWT\") are not accepted");
-  }
-
+  UnverifiedJws jws;
+  jws.alg_ = header->alg;
+  jws.kid_ = std::move(header->kid);
+  jws.typ_ = std::move(header->typ);
   jws.signing_input_ = token.substr(0, second_dot);
   jws.payload_ = *std::move(payload);
   jws.signature_ = *std::move(signature);

@@ -21,6 +21,13 @@ struct JwsLimits {
   JsonLimits payload{.max_bytes = 8192, .max_depth = 16};
 };
 
+// The header members jwtd acts on, once checked.
+struct JwsHeader {
+  JwsAlgorithm alg = JwsAlgorithm::kES256;
+  std::optional<std::string> kid;
+  std::optional<std::string> typ;
+};
+
 // A JWS in compact serialization whose form has been checked but whose
 // signature has NOT been verified. Nothing in it may be trusted except as a
 // hint for which key to try. Holds views into the token it was parsed from:

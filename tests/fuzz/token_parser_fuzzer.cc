@@ -39,6 +39,8 @@ constexpr char kEcKid[] = "es256-key";
 constexpr char kIssuer[] = "https://issuer.example";
 constexpr char kAudience[] = "api";
 constexpr int64_t kNowSeconds = 1700000000;  // 2023-11-14T22:13:20Z
+constexpr absl::Duration kLeeway = absl::Seconds(60);
+constexpr absl::Duration kMaxAge = absl::Hours(24);
 
 // A token-shaped input (three non-empty base64url segments, at least this
 // long) must never appear in an error message: details are logged and
@@ -99,7 +101,8 @@ const Fixture& GetFixture() {
     policy.issuer = kIssuer;
     policy.audiences = {kAudience};
     policy.typ = "JWT";
-    policy.max_age = absl::Hours(24);
+    policy.leeway = kLeeway;
+    policy.max_age = kMaxAge;
     policy.required_claims = {"sub"};
     f->validator = ValueOrDie(JwtValidator::Create(policy), "validator");
     return f;
@@ -146,14 +149,18 @@ void CheckParsedForm(const UnverifiedJws& jws, absl::string_view token) {
           "Parse accepted an over-long kid");
 }
 
+// What the fixture's policy guarantees of an accepted token.
 void CheckValidated(const VerifiedJwt& jwt, absl::Time now) {
   const RegisteredClaims& claims = jwt.registered();
   Require(claims.issuer.has_value() && *claims.issuer == kIssuer,
           "accepted a token with the wrong issuer");
-  Require(claims.expires_at.has_value() &&
-              *claims.expires_at + absl::Seconds(60) > now,
+  Require(claims.expires_at.has_value() && *claims.expires_at + kLeeway > now,
           "accepted an expired token or one without exp");
-  Require(claims.issued_at.has_value(), "accepted a token without iat");
+  Require(!claims.not_before.has_value() || *claims.not_before <= now + kLeeway,
+          "accepted a token before its nbf");
+  Require(claims.issued_at.has_value() && *claims.issued_at <= now + kLeeway &&
+              now - *claims.issued_at <= kMaxAge + kLeeway,
+          "accepted a token without iat, issued in the future or too old");
   bool has_audience = false;
   for (const std::string& audience : claims.audiences) {
     has_audience |= audience == kAudience;
