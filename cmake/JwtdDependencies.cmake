@@ -8,6 +8,10 @@ find_package(absl CONFIG REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 find_package(simdjson CONFIG REQUIRED)
+# Remote JWKS fetching (libcurl, CMake's FindCURL) and embedded HTTP (civetweb).
+find_package(CURL REQUIRED)
+find_package(civetweb CONFIG REQUIRED)
+find_package(yaml-cpp CONFIG REQUIRED)
 
 if(JWTD_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

@@ -188,6 +188,12 @@ absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
                                              const JwsLimits& limits) {
   absl::StatusOr<UnverifiedJws> jws = UnverifiedJws::Parse(token, limits);
   if (!jws.ok()) return jws.status();
+  return VerifyJws(*std::move(jws), keys);
+}
+
+absl::StatusOr<VerifiedJws> VerifyJws(UnverifiedJws parsed,
+                                      const KeySet& keys) {
+  UnverifiedJws* jws = &parsed;
   const VerificationKey* key = nullptr;
   if (jws->kid().has_value()) {
     key = keys.Find(*jws->kid());

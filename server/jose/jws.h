@@ -84,6 +84,10 @@ absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
                                              const KeySet& keys,
                                              const JwsLimits& limits);
 
+// The same checks for a token already parsed (the token string must still
+// be alive).
+absl::StatusOr<VerifiedJws> VerifyJws(UnverifiedJws jws, const KeySet& keys);
+
 // Signs `payload` as a compact JWS with header {"alg":..,"kid":..,"typ":..}
 // (typ omitted when empty). INVALID_ARGUMENT for a typ that is not UTF-8;
 // INTERNAL if the signer fails.

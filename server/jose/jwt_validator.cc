@@ -44,8 +44,23 @@ absl::StatusOr<JwtValidator> JwtValidator::Create(ValidationPolicy policy,
 absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
     absl::string_view token, const KeySet& keys, absl::Time now,
     absl::string_view required_audience) const {
-  absl::StatusOr<VerifiedJws> jws = VerifyCompactJws(token, keys, limits_);
+  absl::StatusOr<UnverifiedJws> parsed = UnverifiedJws::Parse(token, limits_);
+  if (!parsed.ok()) return parsed.status();
+  return Validate(*std::move(parsed), keys, now, required_audience);
+}
+
+absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
+    UnverifiedJws parsed, const KeySet& keys, absl::Time now,
+    absl::string_view required_audience) const {
+  absl::StatusOr<VerifiedJws> jws = VerifyJws(std::move(parsed), keys);
   if (!jws.ok()) return jws.status();
+  if (!policy_.algorithms.empty() &&
+      std::find(policy_.algorithms.begin(), policy_.algorithms.end(),
+                jws->key->alg()) == policy_.algorithms.end()) {
+    return TokenRejected(RejectReason::kUnsupportedAlgorithm,
+                         absl::StrCat(JwsAlgorithmName(jws->key->alg()),
+                                      " is not accepted from this issuer"));
+  }
 
   absl::StatusOr<Json> claims = ParseJsonObject(jws->payload, limits_.payload);
   if (!claims.ok()) {

@@ -34,6 +34,9 @@ struct ValidationPolicy {
   absl::Duration max_age = absl::InfiniteDuration();
   // Claims that must be present (any value).
   std::vector<std::string> required_claims;
+  // Algorithms accepted from this issuer's keys; empty: whatever the keys
+  // are bound to. A key outside the list is refused (UNSUPPORTED_ALGORITHM).
+  std::vector<JwsAlgorithm> algorithms;
 };
 
 // Validates compact JWS tokens against one issuer's policy and keys. Built
@@ -54,6 +57,12 @@ class JwtValidator {
   // the detail never contains the token.
   absl::StatusOr<VerifiedJwt> Validate(
       absl::string_view token, const KeySet& keys, absl::Time now,
+      absl::string_view required_audience = "") const;
+
+  // The same for a token already parsed with limits() (the token string
+  // must still be alive).
+  absl::StatusOr<VerifiedJwt> Validate(
+      UnverifiedJws jws, const KeySet& keys, absl::Time now,
       absl::string_view required_audience = "") const;
 
   const ValidationPolicy& policy() const { return policy_; }

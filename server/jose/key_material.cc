@@ -118,6 +118,40 @@ absl::StatusOr<PrivateKey> PrivateKeyFromPem(absl::string_view pem) {
   return absl::InvalidArgumentError("unsupported private key type");
 }
 
+absl::StatusOr<PublicKey> PublicKeyFromPem(absl::string_view pem) {
+  constexpr absl::string_view kBegin = "-----BEGIN ";
+  const size_t begin = pem.find(kBegin);
+  const size_t label_end = begin == absl::string_view::npos
+                               ? absl::string_view::npos
+                               : pem.find("-----", begin + kBegin.size());
+  if (label_end == absl::string_view::npos) {
+    return absl::InvalidArgumentError("not a PEM public key");
+  }
+  const absl::string_view label =
+      pem.substr(begin + kBegin.size(), label_end - begin - kBegin.size());
+  if (label == "RSA PUBLIC KEY") {  // PKCS#1: RSA only.
+    absl::StatusOr<crypto::RsaPublicKey> rsa =
+        crypto::RsaPublicKey::FromPem(pem);
+    if (!rsa.ok()) return rsa.status();
+    return PublicKey(*std::move(rsa));
+  }
+  if (label != "PUBLIC KEY") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected a PEM PUBLIC KEY or RSA PUBLIC KEY, got ", label));
+  }
+  // The SubjectPublicKeyInfo names its algorithm and each family's importer
+  // refuses the others', so at most one of them accepts the key.
+  absl::StatusOr<crypto::EcPublicKey> ec = crypto::EcPublicKey::FromPem(pem);
+  if (ec.ok()) return PublicKey(*std::move(ec));
+  absl::StatusOr<crypto::RsaPublicKey> rsa = crypto::RsaPublicKey::FromPem(pem);
+  if (rsa.ok()) return PublicKey(*std::move(rsa));
+  absl::StatusOr<crypto::EdPublicKey> ed = crypto::EdPublicKey::FromPem(pem);
+  if (ed.ok()) return PublicKey(*std::move(ed));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unsupported PEM public key (EC: ", ec.status().message(), "; RSA: ",
+      rsa.status().message(), "; EdDSA: ", ed.status().message(), ")"));
+}
+
 absl::StatusOr<std::string> PrivateKeyToPem(const PrivateKey& key) {
   return std::visit([](const auto& k) { return k.ToPkcs8Pem(); }, key);
 }

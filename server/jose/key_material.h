@@ -54,6 +54,15 @@ absl::StatusOr<PrivateKey> GeneratePrivateKey(JwsAlgorithm alg);
 // SEC1 or PKCS#1), with that family's checks (curve, RSA size, ...).
 absl::StatusOr<PrivateKey> PrivateKeyFromPem(absl::string_view pem);
 
+// Reads a PEM public key of any supported family: "PUBLIC KEY"
+// (SubjectPublicKeyInfo holding an EC key on P-256/384/521, an RSA key, or
+// an Ed25519/Ed448 key) or "RSA PUBLIC KEY" (PKCS#1), with that family's
+// checks (point on the curve, RSA size, exponent and ROCA). The label of the
+// first PEM block decides; only that block is read. INVALID_ARGUMENT
+// otherwise (for an SPKI of no supported family, naming each family's
+// reason).
+absl::StatusOr<PublicKey> PublicKeyFromPem(absl::string_view pem);
+
 // PKCS#8 PEM of a private key.
 absl::StatusOr<std::string> PrivateKeyToPem(const PrivateKey& key);
 

@@ -51,8 +51,7 @@ absl::Status CheckScope(absl::string_view scope) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TokenService>> TokenService::Create(
-    TokenServiceOptions options, const keyring::KeyRing* key_ring,
-    const Clock* clock) {
+    TokenServiceOptions options, const Clock* clock) {
   if (options.default_ttl <= absl::ZeroDuration() ||
       options.max_ttl <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("TTLs must be positive");
@@ -61,27 +60,43 @@ absl::StatusOr<std::unique_ptr<TokenService>> TokenService::Create(
     return absl::InvalidArgumentError(
         "default TTL must not exceed the maximum TTL");
   }
-  if (absl::Status s = CheckAudiences(options.audiences); !s.ok()) return s;
-  jose::ValidationPolicy policy;
-  policy.issuer = options.issuer;
-  policy.audiences = options.audiences;
-  policy.leeway = options.leeway;
-  absl::StatusOr<jose::JwtValidator> validator =
-      jose::JwtValidator::Create(std::move(policy), options.limits);
-  if (!validator.ok()) return validator.status();
-  return std::unique_ptr<TokenService>(new TokenService(
-      std::move(options), *std::move(validator), key_ring, clock));
+  if (options.issuers.empty()) {
+    return absl::InvalidArgumentError("at least one issuer must be trusted");
+  }
+  std::vector<Issuer> issuers;
+  for (const TrustedIssuer& trusted : options.issuers) {
+    if (trusted.key_ring == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("issuer ", trusted.policy.issuer, " has no key ring"));
+    }
+    if (absl::Status s = CheckAudiences(trusted.policy.audiences); !s.ok()) {
+      return s;
+    }
+    for (const Issuer& earlier : issuers) {
+      if (earlier.validator.policy().issuer == trusted.policy.issuer) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("issuer ", trusted.policy.issuer, " is listed twice"));
+      }
+    }
+    absl::StatusOr<jose::JwtValidator> validator =
+        jose::JwtValidator::Create(trusted.policy, options.limits);
+    if (!validator.ok()) return validator.status();
+    issuers.push_back(Issuer{*std::move(validator), trusted.key_ring});
+  }
+  return std::unique_ptr<TokenService>(
+      new TokenService(std::move(options), std::move(issuers), clock));
 }
 
 absl::StatusOr<jose::Json> TokenService::BuildClaims(
     const IssueParams& params, absl::Time now, absl::Time expires,
     const std::string& jti) const {
   jose::Json claims = jose::Json::EmptyObject();
-  claims.Set("iss", jose::Json::String(options_.issuer));
+  const jose::ValidationPolicy& policy = signing_issuer().validator.policy();
+  claims.Set("iss", jose::Json::String(policy.issuer));
   claims.Set("sub", jose::Json::String(params.subject));
   const std::vector<std::string>& audiences =
-      params.audiences.empty() && !options_.audiences.empty()
-          ? std::vector<std::string>{options_.audiences.front()}
+      params.audiences.empty() && !policy.audiences.empty()
+          ? std::vector<std::string>{policy.audiences.front()}
           : params.audiences;
   if (audiences.size() == 1) {
     claims.Set("aud", jose::Json::String(audiences.front()));
@@ -133,7 +148,8 @@ absl::StatusOr<IssuedToken> TokenService::Issue(
     return BadRequest(absl::StrCat("ttl exceeds the maximum of ",
                                    absl::FormatDuration(options_.max_ttl)));
   }
-  std::shared_ptr<const jose::SigningKey> key = key_ring_->ActiveSigningKey();
+  std::shared_ptr<const jose::SigningKey> key =
+      signing_issuer().key_ring->ActiveSigningKey();
   if (key == nullptr) {
     return absl::FailedPreconditionError("this jwtd holds no signing key");
   }
@@ -178,9 +194,19 @@ absl::StatusOr<Verdict> TokenService::Validate(
   if (absl::Status s = CheckRequirementsWellFormed(params.access); !s.ok()) {
     return s;
   }
-  std::shared_ptr<const jose::KeySet> keys = key_ring_->VerificationKeys();
   absl::StatusOr<jose::VerifiedJwt> jwt =
-      validator_.Validate(params.token, *keys, clock_->Now(), params.audience);
+      [&]() -> absl::StatusOr<jose::VerifiedJwt> {
+    absl::StatusOr<jose::UnverifiedJws> jws =
+        jose::UnverifiedJws::Parse(params.token, options_.limits);
+    if (!jws.ok()) return jws.status();
+    const Issuer* issuer = nullptr;
+    std::shared_ptr<const jose::KeySet> keys;
+    if (absl::Status routed = Route(*jws, &issuer, &keys); !routed.ok()) {
+      return routed;
+    }
+    return issuer->validator.Validate(*std::move(jws), *keys, clock_->Now(),
+                                      params.audience);
+  }();
   absl::Status status = jwt.status();
   if (jwt.ok()) status = DecideAccess(jwt->claims(), params.access);
 
@@ -205,8 +231,62 @@ absl::StatusOr<std::optional<jose::VerifiedJwt>> TokenService::Introspect(
   return std::move(verdict->jwt);
 }
 
+absl::Status TokenService::Route(
+    const jose::UnverifiedJws& jws, const Issuer** issuer,
+    std::shared_ptr<const jose::KeySet>* keys) const {
+  // Fast path: the kid names a key of exactly one issuer.
+  if (jws.kid().has_value()) {
+    int holders = 0;
+    for (const Issuer& candidate : issuers_) {
+      std::shared_ptr<const jose::KeySet> snapshot =
+          candidate.key_ring->VerificationKeys();
+      if (snapshot->Find(*jws.kid()) != nullptr) {
+        ++holders;
+        *issuer = &candidate;
+        *keys = std::move(snapshot);
+      }
+    }
+    if (holders == 1) return absl::OkStatus();
+  } else if (issuers_.size() == 1) {
+    *issuer = &issuers_.front();
+    *keys = issuers_.front().key_ring->VerificationKeys();
+    return absl::OkStatus();
+  }
+  // Otherwise the token's own `iss` picks the issuer: read strictly, not
+  // yet trusted; the validator checks it again after the signature.
+  absl::StatusOr<jose::Json> claims =
+      jose::ParseJsonObject(jws.payload(), options_.limits.payload);
+  if (!claims.ok()) {
+    return jose::TokenRejected(
+        jose::RejectReason::kMalformed,
+        absl::StrCat("payload: ", claims.status().message()));
+  }
+  const jose::Json* iss = claims->Find("iss");
+  *issuer = nullptr;
+  for (const Issuer& candidate : issuers_) {
+    if (iss != nullptr && iss->is_string() &&
+        iss->string_value() == candidate.validator.policy().issuer) {
+      *issuer = &candidate;
+    }
+  }
+  if (*issuer == nullptr) {
+    return jose::TokenRejected(jose::RejectReason::kWrongIssuer,
+                               "iss is not a trusted issuer");
+  }
+  *keys = (*issuer)->key_ring->VerificationKeys();
+  if (jws.kid().has_value() && (*keys)->Find(*jws.kid()) == nullptr) {
+    // The issuer may have rotated: rings that can learn keys refetch (rate
+    // limited); UNAVAILABLE propagates as "retry".
+    absl::StatusOr<std::shared_ptr<const jose::KeySet>> refreshed =
+        (*issuer)->key_ring->KeysForUnknownKid(*jws.kid());
+    if (!refreshed.ok()) return refreshed.status();
+    *keys = *std::move(refreshed);
+  }
+  return absl::OkStatus();
+}
+
 std::string TokenService::PublicJwks() const {
-  return key_ring_->VerificationKeys()->jwks_json();
+  return signing_issuer().key_ring->VerificationKeys()->jwks_json();
 }
 
 }  // namespace jwtd::service

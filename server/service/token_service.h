@@ -19,15 +19,23 @@
 
 namespace jwtd::service {
 
+// One trusted issuer: the policy its tokens must meet (issuer string,
+// audiences, leeway, typ, maximum age, required claims, algorithms) and the
+// key ring its keys come from. A key of one issuer never validates a token
+// that claims another.
+struct TrustedIssuer {
+  jose::ValidationPolicy policy;
+  // Must outlive the service.
+  keyring::KeyRing* key_ring = nullptr;
+};
+
 struct TokenServiceOptions {
-  // `iss` of issued tokens, and the issuer validated tokens must name.
-  std::string issuer;
-  // Accepted audiences (empty: no audience policy). The first one is the
-  // default `aud` of issued tokens that name none.
-  std::vector<std::string> audiences;
+  // At least one, with distinct issuer strings. The first is the signing
+  // issuer: Issue signs with its ring's active key (if it has one), sets its
+  // issuer as `iss` and its first audience as the default `aud`.
+  std::vector<TrustedIssuer> issuers;
   absl::Duration default_ttl = absl::Minutes(15);
   absl::Duration max_ttl = absl::Hours(24);
-  absl::Duration leeway = absl::Seconds(60);
   jose::JwsLimits limits;
 };
 
@@ -79,12 +87,11 @@ struct Verdict {
 // Thread-safe: every method may be called concurrently.
 class TokenService {
  public:
-  // INVALID_ARGUMENT for bad options (empty issuer, leeway beyond 10 min,
-  // non-positive or inconsistent TTLs). `key_ring` and `clock` must outlive
-  // the service.
+  // INVALID_ARGUMENT for bad options (no issuer, a duplicate or empty
+  // issuer, a missing key ring, leeway beyond 10 min, non-positive or
+  // inconsistent TTLs). `clock` must outlive the service.
   static absl::StatusOr<std::unique_ptr<TokenService>> Create(
-      TokenServiceOptions options, const keyring::KeyRing* key_ring,
-      const Clock* clock);
+      TokenServiceOptions options, const Clock* clock);
 
   // Signs a new token: iss, sub, aud, exp, nbf (when asked), iat, jti, scope
   // and the extra claims. INVALID_ARGUMENT for a missing or oversized
@@ -95,8 +102,11 @@ class TokenService {
   // ring cannot sign.
   absl::StatusOr<IssuedToken> Issue(const IssueParams& params) const;
 
-  // A verdict for any non-empty token. INVALID_ARGUMENT only for a bad
-  // request: an empty token or malformed access requirements.
+  // A verdict for any non-empty token. The token is routed to its issuer:
+  // by the kid when exactly one trusted issuer holds it, else by its `iss`
+  // (read strictly before verification). INVALID_ARGUMENT only for a bad
+  // request (an empty token, malformed access requirements); UNAVAILABLE
+  // when the issuer's keys cannot be had right now (retry).
   absl::StatusOr<Verdict> Validate(const ValidateParams& params) const;
 
   // RFC 7662: the verified token when active, nullopt when not.
@@ -104,26 +114,35 @@ class TokenService {
   absl::StatusOr<std::optional<jose::VerifiedJwt>> Introspect(
       absl::string_view token) const;
 
-  // The public JWK Set of the verification keys.
+  // The public JWK Set of the signing issuer's verification keys.
   std::string PublicJwks() const;
 
   const TokenServiceOptions& options() const { return options_; }
 
  private:
-  TokenService(TokenServiceOptions options, jose::JwtValidator validator,
-               const keyring::KeyRing* key_ring, const Clock* clock)
+  struct Issuer {
+    jose::JwtValidator validator;
+    keyring::KeyRing* key_ring;
+  };
+
+  TokenService(TokenServiceOptions options, std::vector<Issuer> issuers,
+               const Clock* clock)
       : options_(std::move(options)),
-        validator_(std::move(validator)),
-        key_ring_(key_ring),
+        issuers_(std::move(issuers)),
         clock_(clock) {}
+
+  const Issuer& signing_issuer() const { return issuers_.front(); }
+
+  // The issuer and key snapshot to verify `jws` with (see Validate).
+  absl::Status Route(const jose::UnverifiedJws& jws, const Issuer** issuer,
+                     std::shared_ptr<const jose::KeySet>* keys) const;
 
   absl::StatusOr<jose::Json> BuildClaims(const IssueParams& params,
                                          absl::Time now, absl::Time expires,
                                          const std::string& jti) const;
 
   const TokenServiceOptions options_;
-  const jose::JwtValidator validator_;
-  const keyring::KeyRing* const key_ring_;
+  const std::vector<Issuer> issuers_;
   const Clock* const clock_;
 };
 

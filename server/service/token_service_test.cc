@@ -56,6 +56,22 @@ class FakeKeyRing : public keyring::KeyRing {
   std::shared_ptr<const jose::KeySet> VerificationKeys() const override {
     return keys_;
   }
+  absl::StatusOr<std::shared_ptr<const jose::KeySet>> KeysForUnknownKid(
+      absl::string_view kid) override {
+    ++unknown_kid_calls;
+    if (!unknown_kid_answer.ok()) return unknown_kid_answer;
+    return keys_;
+  }
+  keyring::KeyRingStatus Status() const override {
+    keyring::KeyRingStatus status;
+    status.ready = true;
+    status.keys = keys_->size();
+    return status;
+  }
+
+  // What KeysForUnknownKid answers when not OK, and how often it was asked.
+  absl::Status unknown_kid_answer = absl::OkStatus();
+  int unknown_kid_calls = 0;
 
  private:
   std::shared_ptr<const jose::SigningKey> signing_key_;
@@ -76,10 +92,14 @@ std::unique_ptr<FakeKeyRing> NewEs256Ring() {
   return std::make_unique<FakeKeyRing>(*signing, *keys);
 }
 
-TokenServiceOptions DefaultOptions() {
+// One trusted (and signing) issuer whose keys come from `ring`.
+TokenServiceOptions DefaultOptions(keyring::KeyRing* ring) {
   TokenServiceOptions options;
-  options.issuer = kIssuer;
-  options.audiences = {kDefaultAudience, kOtherAudience};
+  TrustedIssuer issuer;
+  issuer.policy.issuer = kIssuer;
+  issuer.policy.audiences = {kDefaultAudience, kOtherAudience};
+  issuer.key_ring = ring;
+  options.issuers.push_back(std::move(issuer));
   return options;
 }
 
@@ -99,7 +119,7 @@ class TokenServiceTest : public ::testing::Test {
   void SetUp() override {
     ring_ = NewEs256Ring();
     ASSERT_OK_AND_ASSIGN(
-        service_, TokenService::Create(DefaultOptions(), ring_.get(), &clock_));
+        service_, TokenService::Create(DefaultOptions(ring_.get()), &clock_));
   }
 
   static IssueParams Params() {
@@ -191,10 +211,9 @@ TEST_F(TokenServiceTest, IssueAudiences) {
   EXPECT_EQ(aud.array()[1].string_value(), kOtherAudience);
 
   // A service without audiences issues tokens without aud.
-  TokenServiceOptions options = DefaultOptions();
-  options.audiences.clear();
-  ASSERT_OK_AND_ASSIGN(auto open,
-                       TokenService::Create(options, ring_.get(), &clock_));
+  TokenServiceOptions options = DefaultOptions(ring_.get());
+  options.issuers[0].policy.audiences.clear();
+  ASSERT_OK_AND_ASSIGN(auto open, TokenService::Create(options, &clock_));
   ASSERT_OK_AND_ASSIGN(IssuedToken none, open->Issue(Params()));
   EXPECT_EQ(PayloadOf(none.token).Find("aud"), nullptr);
 }
@@ -357,7 +376,7 @@ TEST_F(TokenServiceTest, IssueWithoutSigningKey) {
   FakeKeyRing verify_only(nullptr, ring_->VerificationKeys());
   ASSERT_OK_AND_ASSIGN(
       auto service,
-      TokenService::Create(DefaultOptions(), &verify_only, &clock_));
+      TokenService::Create(DefaultOptions(&verify_only), &clock_));
   EXPECT_THAT(service->Issue(Params()),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
@@ -473,7 +492,7 @@ TEST_F(TokenServiceTest, ValidateForeignTokens) {
   std::unique_ptr<FakeKeyRing> other_ring = NewEs256Ring();
   ASSERT_OK_AND_ASSIGN(
       auto other_key_service,
-      TokenService::Create(DefaultOptions(), other_ring.get(), &clock_));
+      TokenService::Create(DefaultOptions(other_ring.get()), &clock_));
   ASSERT_OK_AND_ASSIGN(IssuedToken foreign, other_key_service->Issue(Params()));
   ValidateParams validate;
   validate.token = foreign.token;
@@ -481,10 +500,10 @@ TEST_F(TokenServiceTest, ValidateForeignTokens) {
   EXPECT_EQ(unknown.reason,
             std::optional<RejectReason>(RejectReason::kUnknownKey));
 
-  TokenServiceOptions options = DefaultOptions();
-  options.issuer = "https://elsewhere.example";
+  TokenServiceOptions options = DefaultOptions(ring_.get());
+  options.issuers[0].policy.issuer = "https://elsewhere.example";
   ASSERT_OK_AND_ASSIGN(auto other_issuer,
-                       TokenService::Create(options, ring_.get(), &clock_));
+                       TokenService::Create(options, &clock_));
   ASSERT_OK_AND_ASSIGN(IssuedToken wrong_iss, other_issuer->Issue(Params()));
   validate.token = wrong_iss.token;
   ASSERT_OK_AND_ASSIGN(Verdict issuer, service_->Validate(validate));
@@ -522,32 +541,33 @@ TEST_F(TokenServiceTest, PublicJwks) {
 // Create refuses inconsistent options.
 TEST_F(TokenServiceTest, CreateRejectsBadOptions) {
   auto create = [&](const TokenServiceOptions& options) {
-    return TokenService::Create(options, ring_.get(), &clock_);
+    return TokenService::Create(options, &clock_);
   };
-  TokenServiceOptions options = DefaultOptions();
+  TokenServiceOptions options = DefaultOptions(ring_.get());
   EXPECT_THAT(create(options), IsOk());
-  EXPECT_EQ(create(options).value()->options().issuer, kIssuer);
+  EXPECT_EQ(create(options).value()->options().issuers[0].policy.issuer,
+            kIssuer);
 
-  options.issuer = "";
+  options.issuers[0].policy.issuer = "";
   EXPECT_THAT(create(options), StatusIs(kInvalid));
-  options = DefaultOptions();
-  options.leeway = absl::Minutes(11);
+  options = DefaultOptions(ring_.get());
+  options.issuers[0].policy.leeway = absl::Minutes(11);
   EXPECT_THAT(create(options), StatusIs(kInvalid));
-  options.leeway = absl::Seconds(-1);
+  options.issuers[0].policy.leeway = absl::Seconds(-1);
   EXPECT_THAT(create(options), StatusIs(kInvalid));
-  options = DefaultOptions();
+  options = DefaultOptions(ring_.get());
   options.default_ttl = absl::Hours(25);  // > max_ttl
   EXPECT_THAT(create(options), StatusIs(kInvalid));
-  options = DefaultOptions();
+  options = DefaultOptions(ring_.get());
   options.default_ttl = absl::ZeroDuration();
   EXPECT_THAT(create(options), StatusIs(kInvalid));
   options.default_ttl = absl::Seconds(-5);
   EXPECT_THAT(create(options), StatusIs(kInvalid));
-  options = DefaultOptions();
+  options = DefaultOptions(ring_.get());
   options.max_ttl = absl::ZeroDuration();
   EXPECT_THAT(create(options), StatusIs(kInvalid));
-  options = DefaultOptions();
-  options.audiences = {"api", ""};
+  options = DefaultOptions(ring_.get());
+  options.issuers[0].policy.audiences = {"api", ""};
   EXPECT_THAT(create(options), StatusIs(kInvalid));
 }
 
@@ -593,6 +613,70 @@ TEST_F(TokenServiceTest, IssueNeverReturnsTokenWithUnparseableNumber) {
   params.extra_claims = Json::EmptyObject();
   params.extra_claims.Set("big", Json::Double(18446744073709551616.0));
   ExpectRefusedOrValid(params);
+}
+
+// Several trusted issuers: each token is checked against its own issuer's
+// keys and policy, and a key of one issuer never validates a token that
+// claims another.
+TEST_F(TokenServiceTest, RoutesTokensToTheirIssuer) {
+  std::unique_ptr<FakeKeyRing> partner_ring = NewEs256Ring();
+  TokenServiceOptions partner_options = DefaultOptions(partner_ring.get());
+  partner_options.issuers[0].policy.issuer = "https://partner.example";
+  partner_options.issuers[0].policy.audiences = {"partner-api"};
+  ASSERT_OK_AND_ASSIGN(auto partner,
+                       TokenService::Create(partner_options, &clock_));
+
+  TokenServiceOptions options = DefaultOptions(ring_.get());
+  options.issuers.push_back(partner_options.issuers[0]);
+  ASSERT_OK_AND_ASSIGN(auto both, TokenService::Create(options, &clock_));
+
+  ValidateParams validate;
+  ASSERT_OK_AND_ASSIGN(IssuedToken own, service_->Issue(Params()));
+  validate.token = own.token;
+  ASSERT_OK_AND_ASSIGN(Verdict own_verdict, both->Validate(validate));
+  EXPECT_TRUE(own_verdict.valid()) << own_verdict.detail;
+
+  ASSERT_OK_AND_ASSIGN(IssuedToken theirs, partner->Issue(Params()));
+  validate.token = theirs.token;
+  ASSERT_OK_AND_ASSIGN(Verdict their_verdict, both->Validate(validate));
+  EXPECT_TRUE(their_verdict.valid()) << their_verdict.detail;
+
+  // The partner's key signing a token that claims our issuer: refused.
+  TokenServiceOptions impostor_options = DefaultOptions(partner_ring.get());
+  ASSERT_OK_AND_ASSIGN(auto impostor,
+                       TokenService::Create(impostor_options, &clock_));
+  ASSERT_OK_AND_ASSIGN(IssuedToken forged, impostor->Issue(Params()));
+  validate.token = forged.token;
+  ASSERT_OK_AND_ASSIGN(Verdict forged_verdict, both->Validate(validate));
+  EXPECT_EQ(forged_verdict.reason,
+            std::optional<RejectReason>(RejectReason::kWrongIssuer));
+
+  // Two issuers with one name are refused.
+  options.issuers.push_back(options.issuers[0]);
+  EXPECT_THAT(TokenService::Create(options, &clock_), StatusIs(kInvalid));
+}
+
+// An unknown kid asks the named issuer's ring; a ring that cannot reach its
+// source makes the call UNAVAILABLE (retry), not an "invalid" verdict.
+TEST_F(TokenServiceTest, UnknownKidAsksTheIssuersRing) {
+  std::unique_ptr<FakeKeyRing> rotated_ring = NewEs256Ring();
+  ASSERT_OK_AND_ASSIGN(
+      auto rotated,
+      TokenService::Create(DefaultOptions(rotated_ring.get()), &clock_));
+  ASSERT_OK_AND_ASSIGN(IssuedToken unknown_kid, rotated->Issue(Params()));
+
+  ValidateParams validate;
+  validate.token = unknown_kid.token;
+  ring_->unknown_kid_answer = absl::UnavailableError("issuer unreachable");
+  EXPECT_THAT(service_->Validate(validate),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(ring_->unknown_kid_calls, 1);
+
+  ring_->unknown_kid_answer = absl::OkStatus();
+  ASSERT_OK_AND_ASSIGN(Verdict verdict, service_->Validate(validate));
+  EXPECT_EQ(verdict.reason,
+            std::optional<RejectReason>(RejectReason::kUnknownKey));
+  EXPECT_EQ(ring_->unknown_kid_calls, 2);
 }
 
 }  // namespace

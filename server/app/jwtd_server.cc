@@ -1,0 +1,196 @@
+#include "server/app/jwtd_server.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "server/api/grpc_logging.h"
+#include "server/api/http_server.h"
+#include "server/api/listen_address.h"
+#include "server/api/token_service_handler.h"
+#include "server/jose/algorithm.h"
+#include "server/jose/json.h"
+#include "server/keyring/registry.h"
+#include "server/service/token_service.h"
+#include "server/util/log.h"
+
+namespace jwtd::app {
+namespace {
+
+// The address to report: with port 0, the port the kernel picked.
+std::string BoundAddress(const std::string& requested, int selected_port) {
+  if (absl::StartsWith(requested, "unix:")) return requested;
+  const size_t colon = requested.rfind(':');
+  if (colon == std::string::npos || selected_port <= 0) return requested;
+  return absl::StrCat(requested.substr(0, colon + 1), selected_port);
+}
+
+// OpenID Connect Discovery 1.0 metadata for verifiers: where the keys are
+// and which algorithms tokens use.
+std::string OpenIdConfiguration(const std::string& issuer,
+                                const std::string& base_url,
+                                const std::vector<std::string>& algs) {
+  jose::Json doc = jose::Json::EmptyObject();
+  doc.Set("issuer", jose::Json::String(issuer));
+  doc.Set("jwks_uri",
+          jose::Json::String(absl::StrCat(base_url, "/.well-known/jwks.json")));
+  jose::Json supported = jose::Json::EmptyArray();
+  for (const std::string& alg : algs) supported.Append(jose::Json::String(alg));
+  doc.Set("id_token_signing_alg_values_supported", supported);
+  doc.Set("token_endpoint_auth_signing_alg_values_supported", supported);
+  return doc.Serialize();
+}
+
+}  // namespace
+
+struct JwtdServer::Parts {
+  std::vector<std::unique_ptr<keyring::KeyRing>> rings;
+  std::unique_ptr<service::TokenService> service;
+  std::unique_ptr<api::TokenServiceHandler> handler;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<api::HttpServer> http_server;
+  std::string grpc_address;
+  std::string http_address;
+  bool shut_down = false;
+};
+
+JwtdServer::JwtdServer(std::unique_ptr<Parts> parts)
+    : parts_(std::move(parts)) {}
+
+JwtdServer::~JwtdServer() { Shutdown(absl::ZeroDuration()); }
+
+const std::string& JwtdServer::grpc_address() const {
+  return parts_->grpc_address;
+}
+const std::string& JwtdServer::http_address() const {
+  return parts_->http_address;
+}
+
+std::string JwtdServer::signing_kid() const {
+  auto key = parts_->rings.front()->ActiveSigningKey();
+  return key == nullptr ? "" : key->kid();
+}
+
+std::string JwtdServer::signing_alg() const {
+  auto key = parts_->rings.front()->ActiveSigningKey();
+  return key == nullptr ? "" : std::string(jose::JwsAlgorithmName(key->alg()));
+}
+
+absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
+    const config::Config& config, const Clock* clock) {
+  api::RouteGrpcLogsToJwtdLog();
+  if (absl::Status s = api::CheckListenAddress(config.grpc_listen); !s.ok()) {
+    return s;
+  }
+  auto parts = std::make_unique<Parts>();
+
+  service::TokenServiceOptions options;
+  options.default_ttl = config.default_ttl;
+  options.max_ttl = config.max_ttl;
+  for (const config::IssuerConfig& issuer : config.issuers) {
+    absl::StatusOr<std::unique_ptr<keyring::KeyRing>> ring =
+        keyring::CreateKeyRing(issuer.keys, clock);
+    if (!ring.ok()) {
+      return absl::Status(ring.status().code(),
+                          absl::StrCat("keys of issuer ", issuer.policy.issuer,
+                                       ": ", ring.status().message()));
+    }
+    options.issuers.push_back(
+        service::TrustedIssuer{issuer.policy, ring->get()});
+    parts->rings.push_back(*std::move(ring));
+  }
+  absl::StatusOr<std::unique_ptr<service::TokenService>> service =
+      service::TokenService::Create(std::move(options), clock);
+  if (!service.ok()) return service.status();
+  parts->service = *std::move(service);
+  parts->handler =
+      std::make_unique<api::TokenServiceHandler>(parts->service.get());
+
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(config.grpc_listen,
+                           grpc::InsecureServerCredentials(), &selected_port);
+  // Without this a second jwtd could silently share the port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.RegisterService(parts->handler.get());
+  parts->grpc_server = builder.BuildAndStart();
+  if (parts->grpc_server == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("binding ", config.grpc_listen,
+                     " failed (address in use, bad address or permission)"));
+  }
+  parts->grpc_address = BoundAddress(config.grpc_listen, selected_port);
+
+  if (!config.http_listen.empty()) {
+    const service::TokenService* svc = parts->service.get();
+    const std::vector<std::unique_ptr<keyring::KeyRing>>* rings = &parts->rings;
+    const std::string issuer = config.issuers.front().policy.issuer;
+    std::string public_url = config.public_url;
+    api::HttpEndpoints endpoints;
+    endpoints.jwks = [svc] { return svc->PublicJwks(); };
+    endpoints.liveness = [] { return absl::OkStatus(); };
+    endpoints.readiness = [rings]() -> absl::Status {
+      for (const auto& ring : *rings) {
+        keyring::KeyRingStatus status = ring->Status();
+        if (!status.ready) {
+          return absl::UnavailableError(
+              absl::StrCat("keys not ready: ", status.detail));
+        }
+      }
+      return absl::OkStatus();
+    };
+    api::HttpServerOptions http_options;
+    http_options.listen = config.http_listen;
+    // The discovery document names the public URL; the bound port is only
+    // known after Start, so the callback reads it (under a lock: requests
+    // may already arrive) at request time.
+    struct SharedAddress {
+      absl::Mutex mu;
+      std::string value ABSL_GUARDED_BY(mu);
+    };
+    auto http_address = std::make_shared<SharedAddress>();
+    endpoints.openid_configuration = [rings, issuer, public_url, http_address] {
+      // The algorithms of the signing issuer's published keys.
+      std::vector<std::string> algs;
+      for (const auto& key : rings->front()->VerificationKeys()->keys()) {
+        const std::string alg(jose::JwsAlgorithmName(key->alg()));
+        if (std::find(algs.begin(), algs.end(), alg) == algs.end()) {
+          algs.push_back(alg);
+        }
+      }
+      std::string base = public_url;
+      if (base.empty()) {
+        absl::MutexLock lock(&http_address->mu);
+        base = absl::StrCat("http://", http_address->value);
+      }
+      return OpenIdConfiguration(issuer, base, algs);
+    };
+    absl::StatusOr<std::unique_ptr<api::HttpServer>> http =
+        api::HttpServer::Start(http_options, std::move(endpoints));
+    if (!http.ok()) return http.status();
+    parts->http_server = *std::move(http);
+    parts->http_address =
+        BoundAddress(config.http_listen, parts->http_server->port());
+    absl::MutexLock lock(&http_address->mu);
+    http_address->value = parts->http_address;
+  }
+  return std::unique_ptr<JwtdServer>(new JwtdServer(std::move(parts)));
+}
+
+void JwtdServer::Shutdown(absl::Duration grace) {
+  if (parts_ == nullptr || parts_->shut_down) return;
+  parts_->shut_down = true;
+  // HTTP first: readiness is gone before the gRPC drain starts.
+  parts_->http_server.reset();
+  if (parts_->grpc_server != nullptr) {
+    parts_->grpc_server->Shutdown(std::chrono::system_clock::now() +
+                                  absl::ToChronoMilliseconds(grace));
+    parts_->grpc_server->Wait();
+  }
+}
+
+}  // namespace jwtd::app

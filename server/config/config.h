@@ -1,0 +1,65 @@
+#ifndef JWTD_SERVER_CONFIG_CONFIG_H_
+#define JWTD_SERVER_CONFIG_CONFIG_H_
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/jose/jwt_validator.h"
+#include "server/keyring/registry.h"
+
+namespace jwtd::config {
+
+// Where one issuer's keys come from (exactly one backend).
+using KeySource = keyring::KeyRingOptions;
+
+struct IssuerConfig {
+  jose::ValidationPolicy policy;
+  KeySource keys;
+};
+
+// Everything jwtd is configured with. docs/configuration.md documents the
+// YAML form field by field; docs/jwtd.example.yaml is a full example.
+struct Config {
+  std::string grpc_listen = "127.0.0.1:50051";
+  // Empty: no HTTP listener.
+  std::string http_listen;
+  // The base URL third parties reach the HTTP listener at, for the
+  // discovery document's jwks_uri. Empty: http://<http_listen>.
+  std::string public_url;
+  std::string data_dir = "var/jwtd";
+  absl::Duration default_ttl = absl::Minutes(15);
+  absl::Duration max_ttl = absl::Hours(24);
+  // The first issuer signs (when its keys can); all are trusted.
+  std::vector<IssuerConfig> issuers;
+};
+
+// Parses a YAML configuration strictly: unknown fields, wrong types, bad
+// durations, unknown algorithms, a missing or duplicate issuer, a key
+// source that is not exactly one of local / files / remote_jwks, or
+// inconsistent values are INVALID_ARGUMENT with the field path, e.g.
+// "issuers[1].keys.remote_jwks.jwks_uri: must be an https:// URL".
+// Local key sources default their directory to `data_dir`; a second local
+// source must name its own `dir`. Retired local keys are kept for max_ttl
+// plus the issuer's leeway.
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml);
+
+// Reads and parses a file (at most 1 MiB).
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+// The configuration of the simple case, from flags: one issuer with local
+// keys in `data_dir`.
+Config SingleIssuerConfig(std::string issuer,
+                          std::vector<std::string> audiences,
+                          absl::Duration leeway, jose::JwsAlgorithm alg);
+
+// Re-applies the derived defaults (local dirs, retention) after fields were
+// changed, e.g. by flags overriding a file; and checks cross-field rules.
+absl::Status Finalize(Config* config);
+
+}  // namespace jwtd::config
+
+#endif  // JWTD_SERVER_CONFIG_CONFIG_H_

@@ -1,0 +1,190 @@
+#include "server/config/config.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/status_matchers.h"
+
+namespace jwtd::config {
+namespace {
+
+using ::jwtd::testing::IsOk;
+using ::jwtd::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
+
+constexpr char kFull[] = R"(
+grpc_listen: 127.0.0.1:6000
+http_listen: 127.0.0.1:6001
+public_url: https://jwtd.example
+data_dir: /var/lib/jwtd
+default_ttl: 10m
+max_ttl: 2h
+issuers:
+  - issuer: https://jwtd.example
+    audiences: [orders, billing]
+    algorithms: [ES256]
+    leeway: 30s
+    typ: JWT
+    max_token_age: 12h
+    required_claims: [sub]
+    keys:
+      local:
+        alg: ES256
+        rotation_period: 240h
+        publish_ahead: 24h
+  - issuer: https://login.partner.example
+    keys:
+      remote_jwks:
+        discovery_url: https://login.partner.example
+        min_refresh: 1m
+        max_refresh: 1h
+        cooldown: 10s
+        timeout: 3s
+        cache_file: /var/lib/jwtd/partner-jwks.json
+  - issuer: https://legacy.example
+    require_exp: false
+    keys:
+      files:
+        paths: [/etc/jwtd/legacy.pem]
+        alg: RS256
+        poll_interval: 5s
+)";
+
+// A complete file maps to every field.
+TEST(ConfigTest, ParsesEveryField) {
+  ASSERT_OK_AND_ASSIGN(Config config, ParseConfig(kFull));
+  EXPECT_EQ(config.grpc_listen, "127.0.0.1:6000");
+  EXPECT_EQ(config.http_listen, "127.0.0.1:6001");
+  EXPECT_EQ(config.public_url, "https://jwtd.example");
+  EXPECT_EQ(config.data_dir, "/var/lib/jwtd");
+  EXPECT_EQ(config.default_ttl, absl::Minutes(10));
+  EXPECT_EQ(config.max_ttl, absl::Hours(2));
+  ASSERT_EQ(config.issuers.size(), 3u);
+
+  const IssuerConfig& own = config.issuers[0];
+  EXPECT_EQ(own.policy.issuer, "https://jwtd.example");
+  EXPECT_THAT(own.policy.audiences,
+              ::testing::ElementsAre("orders", "billing"));
+  EXPECT_THAT(own.policy.algorithms,
+              ::testing::ElementsAre(jose::JwsAlgorithm::kES256));
+  EXPECT_EQ(own.policy.leeway, absl::Seconds(30));
+  EXPECT_EQ(own.policy.typ, std::optional<std::string>("JWT"));
+  EXPECT_EQ(own.policy.max_age, absl::Hours(12));
+  EXPECT_THAT(own.policy.required_claims, ::testing::ElementsAre("sub"));
+  const auto& local = std::get<keyring::LocalKeyRingOptions>(own.keys);
+  EXPECT_EQ(local.data_dir, "/var/lib/jwtd");
+  EXPECT_EQ(local.rotation_period, absl::Hours(240));
+  EXPECT_EQ(local.publish_ahead, absl::Hours(24));
+  EXPECT_EQ(local.retain_after_retirement, absl::Hours(2) + absl::Seconds(30));
+
+  const auto& remote =
+      std::get<keyring::RemoteJwksKeyRingOptions>(config.issuers[1].keys);
+  EXPECT_EQ(remote.discovery_url, "https://login.partner.example");
+  EXPECT_EQ(remote.min_refresh, absl::Minutes(1));
+  EXPECT_EQ(remote.max_refresh, absl::Hours(1));
+  EXPECT_EQ(remote.cooldown, absl::Seconds(10));
+  EXPECT_EQ(remote.timeout, absl::Seconds(3));
+  EXPECT_EQ(remote.cache_file, "/var/lib/jwtd/partner-jwks.json");
+
+  const IssuerConfig& legacy = config.issuers[2];
+  EXPECT_FALSE(legacy.policy.require_exp);
+  const auto& files = std::get<keyring::FilesKeyRingOptions>(legacy.keys);
+  EXPECT_THAT(files.paths, ::testing::ElementsAre("/etc/jwtd/legacy.pem"));
+  EXPECT_EQ(files.alg, std::optional(jose::JwsAlgorithm::kRS256));
+  EXPECT_EQ(files.poll_interval, absl::Seconds(5));
+}
+
+// Every error names the field it is about.
+TEST(ConfigTest, ErrorsNameTheField) {
+  struct Case {
+    const char* yaml;
+    const char* field;
+  };
+  const Case cases[] = {
+      {"grpc_listen: [1]\nissuers: []", "grpc_listen"},
+      {"bogus: 1", "bogus: unknown field"},
+      {"issuers: {}", "issuers: must be a list"},
+      {"issuers: []", "issuers: at least one issuer"},
+      {"issuers: [{keys: {local: {}}}]", "issuers[0].issuer: is required"},
+      {"issuers: [{issuer: a}]", "issuers[0].keys: is required"},
+      {"issuers: [{issuer: a, keys: {}}]",
+       "issuers[0].keys: needs exactly one"},
+      {"issuers: [{issuer: a, keys: {local: {}, files: {paths: [x]}}}]",
+       "issuers[0].keys: needs exactly one"},
+      {"issuers: [{issuer: a, typo: 1, keys: {local: {}}}]",
+       "issuers[0].typo: unknown field"},
+      {"issuers: [{issuer: a, leeway: soon, keys: {local: {}}}]",
+       "issuers[0].leeway: must be a duration"},
+      {"issuers: [{issuer: a, leeway: 11m, keys: {local: {}}}]",
+       "issuers[0].leeway: must be at most 10m"},
+      {"issuers: [{issuer: a, leeway: -1s, keys: {local: {}}}]",
+       "issuers[0].leeway"},
+      {"issuers: [{issuer: a, algorithms: [none], keys: {local: {}}}]",
+       "issuers[0].algorithms[0]: unknown JWS algorithm"},
+      {"issuers: [{issuer: a, keys: {local: {alg: HS256}}}]",
+       "issuers[0].keys.local.alg"},
+      {"issuers: [{issuer: a, keys: {local: {alg: ES521}}}]",
+       "issuers[0].keys.local.alg: unknown JWS algorithm"},
+      {"issuers: [{issuer: a, keys: {local: {rotation_period: 1h, "
+       "publish_ahead: 2h}}}]",
+       "issuers[0].keys.local.publish_ahead"},
+      {"issuers: [{issuer: a, keys: {files: {paths: []}}}]",
+       "issuers[0].keys.files.paths"},
+      {"issuers: [{issuer: a, keys: {remote_jwks: {jwks_uri: "
+       "'http://x/jwks'}}}]",
+       "issuers[0].keys.remote_jwks.jwks_uri: must be an https:// URL"},
+      {"issuers: [{issuer: a, keys: {remote_jwks: {}}}]",
+       "issuers[0].keys.remote_jwks: needs exactly one of jwks_uri"},
+      {"issuers: [{issuer: a, require_exp: maybe, keys: {local: {}}}]",
+       "issuers[0].require_exp: must be true or false"},
+      {"issuers: [{issuer: a, keys: {local: {}}}, {issuer: a, keys: "
+       "{files: {paths: [x]}}}]",
+       "issuers[1].issuer: is listed twice"},
+      {"issuers: [{issuer: a, keys: {local: {}}}, {issuer: b, keys: "
+       "{local: {}}}]",
+       "issuers[1].keys.local.dir: a second local key source"},
+      {"default_ttl: 3h\nmax_ttl: 1h\nissuers: [{issuer: a, keys: {local: "
+       "{}}}]",
+       "default_ttl"},
+      {"issuers: [{issuer: a, keys: {local: {}}}", "not valid YAML"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(ParseConfig(c.yaml), StatusIs(kInvalid, HasSubstr(c.field)))
+        << c.yaml;
+  }
+}
+
+// http is accepted only when explicitly allowed.
+TEST(ConfigTest, PlainHttpNeedsOptIn) {
+  EXPECT_THAT(ParseConfig("issuers: [{issuer: a, keys: {remote_jwks: "
+                          "{jwks_uri: 'http://127.0.0.1:1/jwks', "
+                          "allow_http: true}}}]"),
+              IsOk());
+}
+
+// The flag shorthand: one issuer, local keys in the data dir.
+TEST(ConfigTest, SingleIssuerFromFlags) {
+  Config config = SingleIssuerConfig("jwtd", {"orders"}, absl::Seconds(5),
+                                     jose::JwsAlgorithm::kEdDSA);
+  config.data_dir = "/tmp/somewhere";
+  ASSERT_THAT(Finalize(&config), IsOk());
+  ASSERT_EQ(config.issuers.size(), 1u);
+  const auto& local =
+      std::get<keyring::LocalKeyRingOptions>(config.issuers[0].keys);
+  EXPECT_EQ(local.data_dir, "/tmp/somewhere");
+  EXPECT_EQ(local.alg, jose::JwsAlgorithm::kEdDSA);
+  EXPECT_EQ(config.issuers[0].policy.audiences,
+            std::vector<std::string>{"orders"});
+}
+
+// A missing file is reported with its path.
+TEST(ConfigTest, MissingFile) {
+  EXPECT_THAT(LoadConfigFile("/nonexistent/jwtd.yaml"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent")));
+}
+
+}  // namespace
+}  // namespace jwtd::config
