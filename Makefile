@@ -31,7 +31,8 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
 run: build
-	$(BUILD_DIR)/bin/jwtd --grpc-listen=127.0.0.1:50051 --data-dir=var/jwtd $(JWTD_FLAGS)
+	$(BUILD_DIR)/bin/jwtd --grpc-listen=127.0.0.1:50051 \
+	  --http-listen=127.0.0.1:8080 --data-dir=var/jwtd $(JWTD_FLAGS)
 
 bench: build
 	$(BUILD_DIR)/bin/jose_bench --benchmark_min_time=0.5

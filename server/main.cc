@@ -226,6 +226,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A peer that hangs up mid-write (HTTP client, JWKS server) must cost an
+  // EPIPE error, not the process.
+  signal(SIGPIPE, SIG_IGN);
 
   absl::SetProgramUsageMessage(
       "jwtd: issues, validates and introspects JSON Web Tokens over gRPC.\n"

@@ -230,7 +230,9 @@ class HttpServer::Router {
     if (path == kHealthPath) {
       return SendProbe(connection, endpoints_.liveness(), "ok");
     }
-    return SendProbe(connection, endpoints_.readiness(), "ready");
+    absl::StatusOr<std::string> ready = endpoints_.readiness();
+    return SendProbe(connection, ready.status(),
+                     ready.ok() ? *std::move(ready) : "");
   }
 
   int SendDocument(mg_connection* connection, absl::string_view content_type,

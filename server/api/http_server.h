@@ -25,8 +25,10 @@ struct HttpEndpoints {
   std::function<std::string()> openid_configuration;
   // /healthz: OK while the process serves.
   std::function<absl::Status()> liveness;
-  // /readyz: OK when keys are loaded; otherwise the message says why not.
-  std::function<absl::Status()> readiness;
+  // /readyz: the body to send with 200 when keys are loaded (e.g. "ready",
+  // or "ready; degraded: ..." while serving keys that could not be
+  // refreshed); an error status (503, its message as body) otherwise.
+  std::function<absl::StatusOr<std::string>()> readiness;
 };
 
 struct HttpServerOptions {
@@ -53,7 +55,7 @@ struct HttpServerOptions {
 //   GET|HEAD /.well-known/openid-configuration
 //       the same, with Content-Type: application/json
 //   GET|HEAD /healthz   200 "ok", or 503 with the liveness status message
-//   GET|HEAD /readyz    200 "ready", or 503 with the readiness message
+//   GET|HEAD /readyz    200 with the readiness body, or 503 with the message
 //
 // Any other path: 404. Another method on a known path: 405 with
 // "Allow: GET, HEAD". A request that carries a body (Content-Length > 0 or

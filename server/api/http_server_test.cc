@@ -74,9 +74,10 @@ class FakeEndpoints {
       absl::MutexLock lock(&mu_);
       return liveness_;
     };
-    endpoints.readiness = [this] {
+    endpoints.readiness = [this]() -> absl::StatusOr<std::string> {
       absl::MutexLock lock(&mu_);
-      return readiness_;
+      if (!readiness_.ok()) return readiness_;
+      return std::string("ready");
     };
     return endpoints;
   }

@@ -133,15 +133,21 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     api::HttpEndpoints endpoints;
     endpoints.jwks = [svc] { return svc->PublicJwks(); };
     endpoints.liveness = [] { return absl::OkStatus(); };
-    endpoints.readiness = [rings]() -> absl::Status {
+    endpoints.readiness = [rings]() -> absl::StatusOr<std::string> {
+      // Ready when every issuer's keys are usable; degraded rings (keys that
+      // could not be refreshed) still serve, and say so.
+      std::string body = "ready";
       for (const auto& ring : *rings) {
         keyring::KeyRingStatus status = ring->Status();
         if (!status.ready) {
           return absl::UnavailableError(
               absl::StrCat("keys not ready: ", status.detail));
         }
+        if (status.degraded) {
+          absl::StrAppend(&body, "; degraded: ", status.detail);
+        }
       }
-      return absl::OkStatus();
+      return body;
     };
     api::HttpServerOptions http_options;
     http_options.listen = config.http_listen;

@@ -200,6 +200,7 @@ absl::Status ReadRemote(MapReader& remote,
   JWTD_RETURN_IF_ERROR(remote.Algorithm("default_rsa_alg", &rsa_alg));
   out->default_rsa_alg = rsa_alg;
   JWTD_RETURN_IF_ERROR(remote.String("cache_file", &out->cache_file));
+  JWTD_RETURN_IF_ERROR(remote.String("ca_file", &out->ca_file));
   return remote.CheckNoUnknownFields();
 }
 
