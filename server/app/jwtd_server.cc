@@ -92,8 +92,13 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
   options.default_ttl = config.default_ttl;
   options.max_ttl = config.max_ttl;
   for (const config::IssuerConfig& issuer : config.issuers) {
+    keyring::KeyRingOptions ring_options = issuer.keys;
+    if (auto* local =
+            std::get_if<keyring::LocalKeyRingOptions>(&ring_options)) {
+      local->data_dir = config::LocalKeyDir(config, *local);
+    }
     absl::StatusOr<std::unique_ptr<keyring::KeyRing>> ring =
-        keyring::CreateKeyRing(issuer.keys, clock);
+        keyring::CreateKeyRing(ring_options, clock);
     if (!ring.ok()) {
       return absl::Status(ring.status().code(),
                           absl::StrCat("keys of issuer ", issuer.policy.issuer,

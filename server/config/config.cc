@@ -298,19 +298,25 @@ absl::Status Finalize(Config* config) {
       }
     }
     if (auto* local = std::get_if<keyring::LocalKeyRingOptions>(&issuer.keys)) {
+      // An empty dir means "the data dir", resolved when the ring is opened
+      // (LocalKeyDir), so that --data-dir given after the file still applies.
       if (local->data_dir.empty() || local->data_dir == config->data_dir) {
         if (data_dir_taken) {
           return FieldError(absl::StrCat("issuers[", i, "].keys.local.dir"),
                             "a second local key source needs its own dir");
         }
         data_dir_taken = true;
-        local->data_dir = config->data_dir;
       }
       // A retired key must verify every token it signed.
       local->retain_after_retirement = config->max_ttl + issuer.policy.leeway;
     }
   }
   return absl::OkStatus();
+}
+
+std::string LocalKeyDir(const Config& config,
+                        const keyring::LocalKeyRingOptions& local) {
+  return local.data_dir.empty() ? config.data_dir : local.data_dir;
 }
 
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {

@@ -42,10 +42,15 @@ struct Config {
 // source that is not exactly one of local / files / remote_jwks, or
 // inconsistent values are INVALID_ARGUMENT with the field path, e.g.
 // "issuers[1].keys.remote_jwks.jwks_uri: must be an https:// URL".
-// Local key sources default their directory to `data_dir`; a second local
-// source must name its own `dir`. Retired local keys are kept for max_ttl
+// Local key sources without a `dir` use `data_dir` (LocalKeyDir); a second
+// local source must name its own `dir`. Retired local keys are kept for max_ttl
 // plus the issuer's leeway.
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml);
+
+// The directory a local key source keeps its keys in: its own `dir`, or
+// the configuration's data_dir.
+std::string LocalKeyDir(const Config& config,
+                        const keyring::LocalKeyRingOptions& local);
 
 // Reads and parses a file (at most 1 MiB).
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);

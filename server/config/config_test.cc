@@ -75,7 +75,7 @@ TEST(ConfigTest, ParsesEveryField) {
   EXPECT_EQ(own.policy.max_age, absl::Hours(12));
   EXPECT_THAT(own.policy.required_claims, ::testing::ElementsAre("sub"));
   const auto& local = std::get<keyring::LocalKeyRingOptions>(own.keys);
-  EXPECT_EQ(local.data_dir, "/var/lib/jwtd");
+  EXPECT_EQ(LocalKeyDir(config, local), "/var/lib/jwtd");
   EXPECT_EQ(local.rotation_period, absl::Hours(240));
   EXPECT_EQ(local.publish_ahead, absl::Hours(24));
   EXPECT_EQ(local.retain_after_retirement, absl::Hours(2) + absl::Seconds(30));
@@ -174,7 +174,7 @@ TEST(ConfigTest, SingleIssuerFromFlags) {
   ASSERT_EQ(config.issuers.size(), 1u);
   const auto& local =
       std::get<keyring::LocalKeyRingOptions>(config.issuers[0].keys);
-  EXPECT_EQ(local.data_dir, "/tmp/somewhere");
+  EXPECT_EQ(LocalKeyDir(config, local), "/tmp/somewhere");
   EXPECT_EQ(local.alg, jose::JwsAlgorithm::kEdDSA);
   EXPECT_EQ(config.issuers[0].policy.audiences,
             std::vector<std::string>{"orders"});

@@ -6,6 +6,8 @@
 // $JWTD_SOURCE_DIR/../shared/testdata/wycheproof (JWTD_SOURCE_DIR falls back
 // to the source tree this binary was configured from). Skipped when absent.
 
+#include "tests/support/wycheproof.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -35,65 +37,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<fs::path> VectorDir() {
-  fs::path shared;
-  if (const char* dir = std::getenv("JWTD_SHARED_DIR"); dir && *dir) {
-    shared = dir;
-  } else {
-    const char* source = std::getenv("JWTD_SOURCE_DIR");
-    shared = fs::path(source && *source ? source : JWTD_DEFAULT_SOURCE_DIR) /
-             ".." / "shared";
-  }
-  fs::path dir = shared / "testdata" / "wycheproof";
-  std::error_code error;
-  if (!fs::is_directory(dir, error)) return std::nullopt;
-  return dir;
-}
+// Shared with the JOSE-level suite: tests/support/wycheproof.h.
+using Tally = ::jwtd::testing::WycheproofTally;
 
-// Tally for one vector file; printed at the end and checked for failures.
-struct Tally {
-  explicit Tally(std::string file_name) : file(std::move(file_name)) {}
+std::optional<fs::path> VectorDir() { return ::jwtd::testing::WycheproofDir(); }
 
-  std::string file;
-  int total = 0;
-  int passed = 0;
-  int failed = 0;
-  std::map<std::string, int> skipped;  // reason -> count
-  std::map<std::string, int> notes;    // what the passes consisted of
-
-  void Pass(const std::string& what) {
-    ++passed;
-    ++notes[what];
-  }
-  void Fail(int tc_id, const std::string& why) {
-    ++failed;
-    ADD_FAILURE() << file << " tcId " << tc_id << ": " << why;
-  }
-  void Skip(const std::string& reason) { ++skipped[reason]; }
-
-  void Print() const {
-    std::cout << "[wycheproof] " << file << ": " << passed << " passed / "
-              << total << " total, " << failed << " failed";
-    for (const auto& [reason, count] : skipped) {
-      std::cout << ", skipped " << count << " (" << reason << ")";
-    }
-    std::cout << "\n";
-    for (const auto& [what, count] : notes) {
-      std::cout << "[wycheproof]     " << count << " x " << what << "\n";
-    }
-  }
-};
-
-// Loads `name` into `root`; false (with a failure) if it cannot.
 bool Load(simdjson::dom::parser& parser, const fs::path& dir,
           const std::string& name, simdjson::dom::element& root) {
-  const fs::path path = dir / name;
-  if (auto error = parser.load(path.string()).get(root)) {
-    ADD_FAILURE() << "cannot parse " << path << ": "
-                  << simdjson::error_message(error);
-    return false;
-  }
-  return true;
+  return ::jwtd::testing::LoadWycheproofFile(parser, dir, name, root);
 }
 
 std::string Str(simdjson::dom::element object, std::string_view key) {

@@ -54,6 +54,9 @@ absl::StatusOr<std::unique_ptr<JwtdProcess>> JwtdProcess::Start(
                                          ? "127.0.0.1:0"
                                          : options.grpc_listen),
       absl::StrCat("--data-dir=", data_dir)};
+  if (!options.config_file.empty()) {
+    argv.push_back(absl::StrCat("--config=", options.config_file));
+  }
   argv.insert(argv.end(), options.flags.begin(), options.flags.end());
 
   int pipe_fds[2];
@@ -82,6 +85,7 @@ absl::StatusOr<std::unique_ptr<JwtdProcess>> JwtdProcess::Start(
   }
   if (std::optional<google::protobuf::Struct> line = FindServingLine(log)) {
     process->address_ = StringMember(*line, "grpc_listen");
+    process->http_address_ = StringMember(*line, "http_listen");
     process->kid_ = StringMember(*line, "kid");
     // Accept a bare socket path too, so tests always get a dialable target.
     if (absl::StartsWith(process->address_, "/")) {

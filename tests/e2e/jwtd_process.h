@@ -10,9 +10,9 @@
 //
 // Start returns only once jwtd has logged its start-up line (the contract:
 // one JSON object per line on stderr, `"msg":"jwtd serving"` with the bound
-// `grpc_listen` address and the signing `kid`), after which it accepts
-// calls. Its stderr keeps being collected (so jwtd never blocks on a full
-// pipe) and is available as log().
+// `grpc_listen` and `http_listen` addresses and the signing `kid`), after
+// which it accepts calls. Its stderr keeps being collected (so jwtd never
+// blocks on a full pipe) and is available as log().
 
 #include <sys/types.h>
 
@@ -41,6 +41,9 @@ struct JwtdOptions {
   std::string grpc_listen = "";
   // How long jwtd may take to log its start-up line.
   absl::Duration startup_timeout = absl::Seconds(10);
+  // --config. Empty: no configuration file (jwtd runs from flags alone).
+  // --data-dir and --grpc-listen are still given and override the file's.
+  std::string config_file = "";
 };
 
 class JwtdProcess {
@@ -61,6 +64,9 @@ class JwtdProcess {
   // The bound address from the start-up line, ready for --addr or
   // ClientOptions::address: "127.0.0.1:43121" or "unix:/path".
   const std::string& address() const { return address_; }
+  // The bound HTTP address from the start-up line ("127.0.0.1:43122"), or
+  // empty when jwtd runs no HTTP listener (no --http-listen).
+  const std::string& http_address() const { return http_address_; }
   // The signing key id from the start-up line.
   const std::string& kid() const { return kid_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -86,6 +92,7 @@ class JwtdProcess {
   std::optional<TempDir> temp_dir_;
   std::string data_dir_;
   std::string address_;
+  std::string http_address_;
   std::string kid_;
   std::optional<absl::Status> stop_status_;
   std::thread reader_;
