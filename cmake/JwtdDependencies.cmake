@@ -12,6 +12,12 @@ find_package(simdjson CONFIG REQUIRED)
 find_package(CURL REQUIRED)
 find_package(civetweb CONFIG REQUIRED)
 find_package(yaml-cpp CONFIG REQUIRED)
+# Shared revocation list: hiredis through pkg-config (Debian's
+# HiredisConfig.cmake is broken), giving PkgConfig::hiredis.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(hiredis REQUIRED IMPORTED_TARGET hiredis)
+# The embedded revocation store (CMake's FindSQLite3: SQLite::SQLite3).
+find_package(SQLite3 REQUIRED)
 
 if(JWTD_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

@@ -52,6 +52,9 @@ ABSL_FLAG(std::string, signing_alg, "ES256",
 ABSL_FLAG(std::string, default_ttl, "15m",
           "Lifetime of issued tokens when the request names none");
 ABSL_FLAG(std::string, max_ttl, "24h", "Longest lifetime a caller may ask for");
+ABSL_FLAG(std::string, revocation, "sqlite",
+          "Where revocations are kept: sqlite (<data-dir>/revocations.db), "
+          "or none; Redis is configured in the --config file");
 ABSL_FLAG(std::string, shutdown_grace, "10s",
           "How long in-flight calls may finish after SIGTERM");
 
@@ -155,6 +158,17 @@ absl::StatusOr<config::Config> ConfigFromFlags() {
   if (config.default_ttl > config.max_ttl) {
     return absl::InvalidArgumentError(
         "--default-ttl must not exceed --max-ttl");
+  }
+  if (!file || Given("revocation")) {
+    const std::string store = absl::GetFlag(FLAGS_revocation);
+    if (store == "sqlite") {
+      config.revocation.store = config::RevocationConfig::Store::kSqlite;
+    } else if (store == "none") {
+      config.revocation.store = config::RevocationConfig::Store::kNone;
+    } else {
+      return absl::InvalidArgumentError(
+          "--revocation must be sqlite or none (Redis: use --config)");
+    }
   }
   if (absl::Status s = config::Finalize(&config); !s.ok()) return s;
   return config;

@@ -161,9 +161,36 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Revoke(
     grpc::CallbackServerContext* context,
     const jwtd::v1::RevokeRequest* request,
     jwtd::v1::RevokeResponse* response) {
-  return Finish(context,
-                absl::UnimplementedError(
-                    "revocation is not available in this version of jwtd"));
+  service::RevokeParams params;
+  switch (request->target_case()) {
+    case jwtd::v1::RevokeRequest::kToken:
+      params.token = request->token();
+      if (params.token.empty()) {
+        return Finish(context, absl::InvalidArgumentError("token is empty"));
+      }
+      break;
+    case jwtd::v1::RevokeRequest::kJti:
+      params.jti = request->jti();
+      if (params.jti.empty()) {
+        return Finish(context, absl::InvalidArgumentError("jti is empty"));
+      }
+      break;
+    case jwtd::v1::RevokeRequest::TARGET_NOT_SET:
+      return Finish(context, absl::InvalidArgumentError(
+                                 "give a token or a jti to revoke"));
+  }
+  if (request->has_until()) {
+    absl::StatusOr<absl::Time> until = TimestampToTime(request->until());
+    if (!until.ok()) return Finish(context, until.status());
+    params.until = *until;
+  }
+  absl::StatusOr<service::Revoked> revoked = service_->Revoke(params);
+  if (!revoked.ok()) return Finish(context, revoked.status());
+  response->set_jti(revoked->jti);
+  TimeToTimestamp(revoked->until, response->mutable_revoked_until());
+  // A hash would do too; the jti is not a secret and is what operators grep.
+  Log(LogLevel::kInfo, "token revoked", {{"jti", revoked->jti}});
+  return Finish(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* TokenServiceHandler::GetKeySet(

@@ -15,7 +15,10 @@
 #include "server/jose/algorithm.h"
 #include "server/jose/json.h"
 #include "server/keyring/registry.h"
+#include "server/revocation/redis_revocation_store.h"
+#include "server/revocation/sqlite_revocation_store.h"
 #include "server/service/token_service.h"
+#include "server/util/file.h"
 #include "server/util/log.h"
 
 namespace jwtd::app {
@@ -45,9 +48,49 @@ std::string OpenIdConfiguration(const std::string& issuer,
   return doc.Serialize();
 }
 
+// The revocation store the configuration names, or null for kNone.
+absl::StatusOr<std::unique_ptr<revocation::RevocationStore>> OpenRevocations(
+    const config::Config& config, const Clock* clock) {
+  using Store = config::RevocationConfig::Store;
+  const config::RevocationConfig& revocation = config.revocation;
+  switch (revocation.store) {
+    case Store::kNone:
+      return std::unique_ptr<revocation::RevocationStore>();
+    case Store::kSqlite: {
+      if (absl::Status dir = EnsurePrivateDirectory(config.data_dir);
+          !dir.ok()) {
+        return dir;
+      }
+      revocation::SqliteRevocationStoreOptions options;
+      options.path = absl::StrCat(config.data_dir, "/revocations.db");
+      absl::StatusOr<std::unique_ptr<revocation::SqliteRevocationStore>> store =
+          revocation::SqliteRevocationStore::Open(options, clock);
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<revocation::RevocationStore>(*std::move(store));
+    }
+    case Store::kRedis: {
+      revocation::RedisRevocationStoreOptions options;
+      options.host = revocation.redis_host;
+      options.port = revocation.redis_port;
+      options.password = revocation.redis_password;
+      options.on_unavailable = revocation.fail_open
+                                   ? revocation::RedisRevocationStoreOptions::
+                                         OnUnavailable::kFailOpen
+                                   : revocation::RedisRevocationStoreOptions::
+                                         OnUnavailable::kFailClosed;
+      absl::StatusOr<std::unique_ptr<revocation::RedisRevocationStore>> store =
+          revocation::RedisRevocationStore::Open(options, clock);
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<revocation::RevocationStore>(*std::move(store));
+    }
+  }
+  return absl::InvalidArgumentError("unknown revocation store");
+}
+
 }  // namespace
 
 struct JwtdServer::Parts {
+  std::unique_ptr<revocation::RevocationStore> revocations;
   std::vector<std::unique_ptr<keyring::KeyRing>> rings;
   std::unique_ptr<service::TokenService> service;
   std::unique_ptr<api::TokenServiceHandler> handler;
@@ -91,6 +134,15 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
   service::TokenServiceOptions options;
   options.default_ttl = config.default_ttl;
   options.max_ttl = config.max_ttl;
+  absl::StatusOr<std::unique_ptr<revocation::RevocationStore>> revocations =
+      OpenRevocations(config, clock);
+  if (!revocations.ok()) {
+    return absl::Status(
+        revocations.status().code(),
+        absl::StrCat("revocation store: ", revocations.status().message()));
+  }
+  parts->revocations = *std::move(revocations);
+  options.revocations = parts->revocations.get();
   for (const config::IssuerConfig& issuer : config.issuers) {
     keyring::KeyRingOptions ring_options = issuer.keys;
     if (auto* local =
@@ -138,7 +190,16 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     api::HttpEndpoints endpoints;
     endpoints.jwks = [svc] { return svc->PublicJwks(); };
     endpoints.liveness = [] { return absl::OkStatus(); };
-    endpoints.readiness = [rings]() -> absl::StatusOr<std::string> {
+    const revocation::RevocationStore* revocations = parts->revocations.get();
+    endpoints.readiness = [rings,
+                           revocations]() -> absl::StatusOr<std::string> {
+      if (revocations != nullptr) {
+        revocation::RevocationStoreStatus status = revocations->Status();
+        if (!status.healthy) {
+          return absl::UnavailableError(
+              absl::StrCat("revocation store unhealthy: ", status.detail));
+        }
+      }
       // Ready when every issuer's keys are usable; degraded rings (keys that
       // could not be refreshed) still serve, and say so.
       std::string body = "ready";

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/util/file.h"
 #include "server/util/status_macros.h"
@@ -277,6 +278,43 @@ absl::Status ReadIssuer(MapReader& issuer, IssuerConfig* out) {
   return issuer.CheckNoUnknownFields();
 }
 
+absl::Status ReadRevocation(MapReader& revocation, RevocationConfig* out) {
+  JWTD_RETURN_IF_ERROR(revocation.CheckIsMap());
+  std::string store = "sqlite";
+  JWTD_RETURN_IF_ERROR(revocation.String("store", &store));
+  if (store == "sqlite") {
+    out->store = RevocationConfig::Store::kSqlite;
+  } else if (store == "redis") {
+    out->store = RevocationConfig::Store::kRedis;
+  } else if (store == "none") {
+    out->store = RevocationConfig::Store::kNone;
+  } else {
+    return FieldError(revocation.PathOf("store"),
+                      "must be sqlite, redis or none");
+  }
+  if (revocation.Has("redis")) {
+    MapReader redis(revocation.Get("redis"), revocation.PathOf("redis"));
+    JWTD_RETURN_IF_ERROR(redis.CheckIsMap());
+    JWTD_RETURN_IF_ERROR(redis.String("host", &out->redis_host));
+    std::string port;
+    JWTD_RETURN_IF_ERROR(redis.String("port", &port));
+    if (!port.empty() && (!absl::SimpleAtoi(port, &out->redis_port) ||
+                          out->redis_port < 1 || out->redis_port > 65535)) {
+      return FieldError(redis.PathOf("port"), "must be a port number");
+    }
+    JWTD_RETURN_IF_ERROR(redis.String("password", &out->redis_password));
+    std::string on_unavailable = "fail_closed";
+    JWTD_RETURN_IF_ERROR(redis.String("on_unavailable", &on_unavailable));
+    if (on_unavailable != "fail_closed" && on_unavailable != "fail_open") {
+      return FieldError(redis.PathOf("on_unavailable"),
+                        "must be fail_closed or fail_open");
+    }
+    out->fail_open = on_unavailable == "fail_open";
+    JWTD_RETURN_IF_ERROR(redis.CheckNoUnknownFields());
+  }
+  return revocation.CheckNoUnknownFields();
+}
+
 }  // namespace
 
 absl::Status Finalize(Config* config) {
@@ -349,6 +387,10 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {
       JWTD_RETURN_IF_ERROR(ReadIssuer(reader, &issuer));
       config.issuers.push_back(std::move(issuer));
     }
+  }
+  if (top.Has("revocation")) {
+    MapReader revocation(top.Get("revocation"), "revocation");
+    JWTD_RETURN_IF_ERROR(ReadRevocation(revocation, &config.revocation));
   }
   JWTD_RETURN_IF_ERROR(top.CheckNoUnknownFields());
   JWTD_RETURN_IF_ERROR(Finalize(&config));

@@ -21,6 +21,22 @@ struct IssuerConfig {
   KeySource keys;
 };
 
+// Where revocations are kept (docs/configuration.md).
+struct RevocationConfig {
+  enum class Store { kSqlite, kRedis, kNone };
+  // kSqlite: <data_dir>/revocations.db, for one jwtd (the file is locked
+  // while open). kRedis: shared by every replica. kNone: no revocation
+  // (Revoke answers FAILED_PRECONDITION), e.g. for a validating sidecar.
+  Store store = Store::kSqlite;
+  std::string redis_host = "127.0.0.1";
+  int redis_port = 6379;
+  std::string redis_password;
+  // When Redis cannot be reached: false (fail closed, the default) makes
+  // Validate answer UNAVAILABLE; true answers from the last known list,
+  // with a log line and a metric.
+  bool fail_open = false;
+};
+
 // Everything jwtd is configured with. docs/configuration.md documents the
 // YAML form field by field; docs/jwtd.example.yaml is a full example.
 struct Config {
@@ -35,6 +51,7 @@ struct Config {
   absl::Duration max_ttl = absl::Hours(24);
   // The first issuer signs (when its keys can); all are trusted.
   std::vector<IssuerConfig> issuers;
+  RevocationConfig revocation;
 };
 
 // Parses a YAML configuration strictly: unknown fields, wrong types, bad

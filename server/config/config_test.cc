@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/status_matchers.h"
@@ -154,6 +155,31 @@ TEST(ConfigTest, ErrorsNameTheField) {
   for (const Case& c : cases) {
     EXPECT_THAT(ParseConfig(c.yaml), StatusIs(kInvalid, HasSubstr(c.field)))
         << c.yaml;
+  }
+}
+
+// The revocation store: sqlite by default, or a shared Redis.
+TEST(ConfigTest, RevocationStore) {
+  ASSERT_OK_AND_ASSIGN(
+      Config plain, ParseConfig("issuers: [{issuer: a, keys: {local: {}}}]"));
+  EXPECT_EQ(plain.revocation.store, RevocationConfig::Store::kSqlite);
+  ASSERT_OK_AND_ASSIGN(
+      Config redis,
+      ParseConfig("revocation: {store: redis, redis: {host: 10.0.0.5, port: "
+                  "6380, on_unavailable: fail_open}}\n"
+                  "issuers: [{issuer: a, keys: {local: {}}}]"));
+  EXPECT_EQ(redis.revocation.store, RevocationConfig::Store::kRedis);
+  EXPECT_EQ(redis.revocation.redis_host, "10.0.0.5");
+  EXPECT_EQ(redis.revocation.redis_port, 6380);
+  EXPECT_TRUE(redis.revocation.fail_open);
+  for (const char* bad :
+       {"revocation: {store: memcached}", "revocation: {redis: {port: x}}",
+        "revocation: {redis: {on_unavailable: maybe}}",
+        "revocation: {redis: {hots: a}}"}) {
+    EXPECT_THAT(ParseConfig(absl::StrCat(
+                    bad, "\nissuers: [{issuer: a, keys: {local: {}}}]")),
+                StatusIs(kInvalid, HasSubstr("revocation")))
+        << bad;
   }
 }
 

@@ -1,5 +1,6 @@
 #include "server/service/token_service.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -195,20 +196,10 @@ absl::StatusOr<Verdict> TokenService::Validate(
     return s;
   }
   absl::StatusOr<jose::VerifiedJwt> jwt =
-      [&]() -> absl::StatusOr<jose::VerifiedJwt> {
-    absl::StatusOr<jose::UnverifiedJws> jws =
-        jose::UnverifiedJws::Parse(params.token, options_.limits);
-    if (!jws.ok()) return jws.status();
-    const Issuer* issuer = nullptr;
-    std::shared_ptr<const jose::KeySet> keys;
-    if (absl::Status routed = Route(*jws, &issuer, &keys); !routed.ok()) {
-      return routed;
-    }
-    return issuer->validator.Validate(*std::move(jws), *keys, clock_->Now(),
-                                      params.audience);
-  }();
+      Verify(params.token, params.audience, clock_->Now());
   absl::Status status = jwt.status();
-  if (jwt.ok()) status = DecideAccess(jwt->claims(), params.access);
+  if (status.ok()) status = CheckNotRevoked(*jwt);
+  if (status.ok()) status = DecideAccess(jwt->claims(), params.access);
 
   Verdict verdict;
   if (status.ok()) {
@@ -220,6 +211,120 @@ absl::StatusOr<Verdict> TokenService::Validate(
   verdict.reason = reason;
   verdict.detail = std::string(status.message());
   return verdict;
+}
+
+absl::StatusOr<jose::VerifiedJwt> TokenService::Verify(
+    absl::string_view token, absl::string_view audience, absl::Time now) const {
+  absl::StatusOr<jose::UnverifiedJws> jws =
+      jose::UnverifiedJws::Parse(token, options_.limits);
+  if (!jws.ok()) return jws.status();
+  const Issuer* issuer = nullptr;
+  std::shared_ptr<const jose::KeySet> keys;
+  if (absl::Status routed = Route(*jws, &issuer, &keys); !routed.ok()) {
+    return routed;
+  }
+  return issuer->validator.Validate(*std::move(jws), *keys, now, audience);
+}
+
+absl::Status TokenService::CheckNotRevoked(const jose::VerifiedJwt& jwt) const {
+  if (options_.revocations == nullptr || !jwt.registered().jwt_id.has_value()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> revoked =
+      options_.revocations->IsRevoked(*jwt.registered().jwt_id, clock_->Now());
+  if (!revoked.ok()) return revoked.status();  // UNAVAILABLE: retry.
+  if (*revoked) {
+    return jose::TokenRejected(jose::RejectReason::kRevoked,
+                               "token has been revoked");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Revoked> TokenService::Revoke(const RevokeParams& params) const {
+  if (options_.revocations == nullptr) {
+    return absl::FailedPreconditionError("this jwtd keeps no revocations");
+  }
+  if (params.token.empty() == params.jti.empty()) {
+    return BadRequest("give exactly one of a token and a jti");
+  }
+  const absl::Time now = clock_->Now();
+  // A token still validates until exp + leeway: keep it revoked that long.
+  absl::Duration longest_leeway = absl::ZeroDuration();
+  for (const Issuer& issuer : issuers_) {
+    longest_leeway = std::max(longest_leeway, issuer.validator.policy().leeway);
+  }
+  if (!params.jti.empty()) {
+    if (!params.until.has_value()) {
+      return BadRequest("revoking by jti needs `until` (the token's expiry)");
+    }
+    if (*params.until > now + options_.max_ttl + longest_leeway) {
+      return BadRequest(
+          "`until` is later than any token jwtd accepts can live");
+    }
+    Revoked revoked{params.jti, *params.until + longest_leeway};
+    if (revoked.until <= now) {
+      return BadRequest("`until` is in the past: the token has expired");
+    }
+    absl::Status stored =
+        options_.revocations->Revoke(revoked.jti, revoked.until);
+    if (!stored.ok()) return stored;
+    return revoked;
+  }
+
+  absl::StatusOr<jose::VerifiedJwt> jwt = Verify(params.token, "", now);
+  std::optional<jose::RegisteredClaims> claims;
+  if (jwt.ok()) {
+    claims = jwt->registered();
+  } else {
+    // Rejections after the signature check still prove the token genuine
+    // (expired, not yet valid, another audience...): it can be revoked.
+    std::optional<jose::RejectReason> reason =
+        jose::GetRejectReason(jwt.status());
+    if (!reason.has_value()) return jwt.status();
+    switch (*reason) {
+      case jose::RejectReason::kExpired:
+      case jose::RejectReason::kNotYetValid:
+      case jose::RejectReason::kWrongAudience:
+      case jose::RejectReason::kMissingClaim:
+      case jose::RejectReason::kWrongType:
+      case jose::RejectReason::kTooOld:
+        claims = ReadClaimsOfGenuineToken(params.token);
+        break;
+      default:
+        return BadRequest(
+            absl::StrCat("cannot revoke a token jwtd does not accept: ",
+                         jose::RejectReasonName(*reason), " (",
+                         jwt.status().message(), ")"));
+    }
+  }
+  if (!claims.has_value() || !claims->jwt_id.has_value()) {
+    return BadRequest("the token has no jti, so it cannot be revoked");
+  }
+  if (!claims->expires_at.has_value() && !params.until.has_value()) {
+    return BadRequest("the token has no exp: give `until`");
+  }
+  Revoked revoked{
+      *claims->jwt_id,
+      params.until.value_or(claims->expires_at.value_or(now)) + longest_leeway};
+  if (revoked.until <= now) return revoked;  // Expired: nothing to keep.
+  absl::Status stored =
+      options_.revocations->Revoke(revoked.jti, revoked.until);
+  if (!stored.ok()) return stored;
+  return revoked;
+}
+
+std::optional<jose::RegisteredClaims> TokenService::ReadClaimsOfGenuineToken(
+    absl::string_view token) const {
+  absl::StatusOr<jose::UnverifiedJws> jws =
+      jose::UnverifiedJws::Parse(token, options_.limits);
+  if (!jws.ok()) return std::nullopt;
+  absl::StatusOr<jose::Json> claims =
+      jose::ParseJsonObject(jws->payload(), options_.limits.payload);
+  if (!claims.ok()) return std::nullopt;
+  absl::StatusOr<jose::RegisteredClaims> registered =
+      jose::ReadRegisteredClaims(*claims);
+  if (!registered.ok()) return std::nullopt;
+  return *std::move(registered);
 }
 
 absl::StatusOr<std::optional<jose::VerifiedJwt>> TokenService::Introspect(

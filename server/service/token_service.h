@@ -14,6 +14,7 @@
 #include "server/jose/reject_reason.h"
 #include "server/jose/verified_jwt.h"
 #include "server/keyring/key_ring.h"
+#include "server/revocation/revocation_store.h"
 #include "server/service/access_policy.h"
 #include "server/util/clock.h"
 
@@ -37,6 +38,9 @@ struct TokenServiceOptions {
   absl::Duration default_ttl = absl::Minutes(15);
   absl::Duration max_ttl = absl::Hours(24);
   jose::JwsLimits limits;
+  // Where revocations are kept; null: Revoke is FAILED_PRECONDITION and no
+  // token reads as revoked. Must outlive the service.
+  revocation::RevocationStore* revocations = nullptr;
 };
 
 // Limits on what Issue accepts.
@@ -61,6 +65,19 @@ struct IssuedToken {
   jose::JwsAlgorithm alg;
   absl::Time issued_at;
   absl::Time expires_at;
+};
+
+// What to revoke: a token (its jti and exp are read after verifying it), or
+// a jti with the time until which it must stay revoked.
+struct RevokeParams {
+  std::string token;
+  std::string jti;
+  std::optional<absl::Time> until;
+};
+
+struct Revoked {
+  std::string jti;
+  absl::Time until;
 };
 
 struct ValidateParams {
@@ -114,6 +131,16 @@ class TokenService {
   absl::StatusOr<std::optional<jose::VerifiedJwt>> Introspect(
       absl::string_view token) const;
 
+  // Keeps a token revoked until it expires; durable before OK (the store's
+  // contract). By token: the token must be genuine (signature and issuer;
+  // it may already be expired, which needs nothing stored) and carry a jti
+  // (else INVALID_ARGUMENT). By jti: `until` is required, in the future and
+  // at most max_ttl + the longest leeway ahead (a token jwtd accepts cannot
+  // live longer). INVALID_ARGUMENT for a bad request, nothing stored;
+  // FAILED_PRECONDITION without a store; UNAVAILABLE when the store cannot
+  // be written.
+  absl::StatusOr<Revoked> Revoke(const RevokeParams& params) const;
+
   // The public JWK Set of the signing issuer's verification keys.
   std::string PublicJwks() const;
 
@@ -132,6 +159,20 @@ class TokenService {
         clock_(clock) {}
 
   const Issuer& signing_issuer() const { return issuers_.front(); }
+
+  // Parses, routes and validates `token` at `now` (no revocation check).
+  absl::StatusOr<jose::VerifiedJwt> Verify(absl::string_view token,
+                                           absl::string_view audience,
+                                           absl::Time now) const;
+
+  // TokenRejected(kRevoked) when the store lists the token's jti;
+  // UNAVAILABLE when the store cannot tell.
+  absl::Status CheckNotRevoked(const jose::VerifiedJwt& jwt) const;
+
+  // The registered claims of a token whose signature was already verified
+  // (used after a rejection that came later than the signature check).
+  std::optional<jose::RegisteredClaims> ReadClaimsOfGenuineToken(
+      absl::string_view token) const;
 
   // The issuer and key snapshot to verify `jws` with (see Validate).
   absl::Status Route(const jose::UnverifiedJws& jws, const Issuer** issuer,

@@ -1,5 +1,6 @@
 #include "server/service/token_service.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -677,6 +678,134 @@ TEST_F(TokenServiceTest, UnknownKidAsksTheIssuersRing) {
   EXPECT_EQ(verdict.reason,
             std::optional<RejectReason>(RejectReason::kUnknownKey));
   EXPECT_EQ(ring_->unknown_kid_calls, 2);
+}
+
+// A store that keeps revocations in a map; can be told to fail.
+class FakeRevocationStore : public revocation::RevocationStore {
+ public:
+  absl::Status Revoke(absl::string_view jti, absl::Time until) override {
+    if (!answer.ok()) return answer;
+    revoked[std::string(jti)] = until;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> IsRevoked(absl::string_view jti,
+                                 absl::Time now) const override {
+    if (!answer.ok()) return answer;
+    auto it = revoked.find(std::string(jti));
+    return it != revoked.end() && now < it->second;
+  }
+  revocation::RevocationStoreStatus Status() const override { return {}; }
+
+  absl::Status answer = absl::OkStatus();
+  std::map<std::string, absl::Time> revoked;
+};
+
+class RevocationTest : public TokenServiceTest {
+ protected:
+  void SetUp() override {
+    TokenServiceTest::SetUp();
+    TokenServiceOptions options = DefaultOptions(ring_.get());
+    options.revocations = &store_;
+    ASSERT_OK_AND_ASSIGN(service_, TokenService::Create(options, &clock_));
+  }
+  FakeRevocationStore store_;
+};
+
+// Revoke by token: stored until its exp; Validate then says REVOKED and
+// Introspect inactive.
+TEST_F(RevocationTest, RevokeByTokenThenValidate) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  RevokeParams revoke;
+  revoke.token = issued.token;
+  ASSERT_OK_AND_ASSIGN(Revoked revoked, service_->Revoke(revoke));
+  EXPECT_EQ(revoked.jti, issued.jti);
+  // Kept for the leeway past exp too: the token validates until then.
+  const absl::Time until = issued.expires_at + absl::Seconds(60);
+  EXPECT_EQ(revoked.until, until);
+  EXPECT_EQ(store_.revoked.at(issued.jti), until);
+
+  ValidateParams validate;
+  validate.token = issued.token;
+  ASSERT_OK_AND_ASSIGN(Verdict verdict, service_->Validate(validate));
+  EXPECT_EQ(verdict.reason,
+            std::optional<RejectReason>(RejectReason::kRevoked));
+  ASSERT_OK_AND_ASSIGN(auto introspected, service_->Introspect(issued.token));
+  EXPECT_FALSE(introspected.has_value());
+}
+
+// Revoke by jti needs a sane `until`; bad requests store nothing.
+TEST_F(RevocationTest, RevokeByJti) {
+  RevokeParams revoke;
+  revoke.jti = "some-jti";
+  EXPECT_THAT(service_->Revoke(revoke), StatusIs(kInvalid));
+  revoke.until = kNow + absl::Hours(48);  // Beyond max_ttl + leeway.
+  EXPECT_THAT(service_->Revoke(revoke), StatusIs(kInvalid));
+  EXPECT_TRUE(store_.revoked.empty());
+  revoke.until = kNow + absl::Hours(1);
+  ASSERT_OK_AND_ASSIGN(Revoked revoked, service_->Revoke(revoke));
+  EXPECT_EQ(revoked.jti, "some-jti");
+  EXPECT_EQ(store_.revoked.size(), 1u);
+
+  RevokeParams both;
+  both.jti = "x";
+  both.token = "y";
+  both.until = kNow + absl::Hours(1);
+  EXPECT_THAT(service_->Revoke(both), StatusIs(kInvalid));
+  EXPECT_THAT(service_->Revoke(RevokeParams{}), StatusIs(kInvalid));
+}
+
+// Garbage and forged tokens are refused and nothing is stored; an expired
+// genuine token needs nothing stored.
+TEST_F(RevocationTest, RevokeRefusesWhatItCannotTrust) {
+  RevokeParams revoke;
+  revoke.token = "garbage";
+  EXPECT_THAT(service_->Revoke(revoke), StatusIs(kInvalid));
+  std::unique_ptr<FakeKeyRing> other_ring = NewEs256Ring();
+  ASSERT_OK_AND_ASSIGN(
+      auto other,
+      TokenService::Create(DefaultOptions(other_ring.get()), &clock_));
+  ASSERT_OK_AND_ASSIGN(IssuedToken foreign, other->Issue(Params()));
+  revoke.token = foreign.token;
+  EXPECT_THAT(service_->Revoke(revoke), StatusIs(kInvalid));
+  EXPECT_TRUE(store_.revoked.empty());
+
+  // Past exp but within the leeway the token still validates: it is kept.
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  clock_.Set(issued.expires_at + absl::Seconds(30));
+  revoke.token = issued.token;
+  ASSERT_OK_AND_ASSIGN(Revoked late, service_->Revoke(revoke));
+  EXPECT_EQ(late.jti, issued.jti);
+  EXPECT_EQ(store_.revoked.count(issued.jti), 1u);
+  store_.revoked.clear();
+  // Beyond exp + leeway it is dead: nothing to store.
+  clock_.Set(issued.expires_at + absl::Hours(2));
+  ASSERT_OK_AND_ASSIGN(Revoked expired, service_->Revoke(revoke));
+  EXPECT_EQ(expired.jti, issued.jti);
+  EXPECT_TRUE(store_.revoked.empty());
+}
+
+// A store that cannot answer makes Validate UNAVAILABLE (retry), never a
+// silent pass; a store that cannot be written makes Revoke fail.
+TEST_F(RevocationTest, StoreUnavailable) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  store_.answer = absl::UnavailableError("redis down");
+  ValidateParams validate;
+  validate.token = issued.token;
+  EXPECT_THAT(service_->Validate(validate),
+              StatusIs(absl::StatusCode::kUnavailable));
+  RevokeParams revoke;
+  revoke.token = issued.token;
+  EXPECT_THAT(service_->Revoke(revoke),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// Without a store, Revoke says so.
+TEST_F(TokenServiceTest, RevokeWithoutStore) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  RevokeParams revoke;
+  revoke.token = issued.token;
+  EXPECT_THAT(service_->Revoke(revoke),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

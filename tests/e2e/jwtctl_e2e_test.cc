@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -319,17 +321,45 @@ TEST_F(JwtctlTest, KeysArePublicAndNameTheSigningKey) {
   EXPECT_THAT(text.out, HasSubstr(absl::StrCat("kid=", header_kid, " kty=EC")));
 }
 
-TEST_F(JwtctlTest, RevokeIsNotAvailableYet) {
+// Revoke, then validate and introspect: rejected as REVOKED / inactive.
+// Bad revocations get clear errors and store nothing.
+TEST_F(JwtctlTest, RevokeThenValidateAndIntrospect) {
   const v1::IssueResponse issued = Issue({"--sub", "leo"});
   ProcessResult by_token = Jwtctl({"revoke", issued.token()});
-  EXPECT_EQ(by_token.exit_code, 2) << Describe(by_token);
-  EXPECT_THAT(by_token.err, HasSubstr("UNIMPLEMENTED"));
+  EXPECT_EQ(by_token.exit_code, 0) << Describe(by_token);
+  EXPECT_THAT(by_token.out, HasSubstr(issued.jti()));
   EXPECT_THAT(by_token.err, Not(HasSubstr(issued.token())));
 
+  ProcessResult validate = Jwtctl({"validate", issued.token()});
+  EXPECT_EQ(validate.exit_code, 1) << Describe(validate);
+  EXPECT_THAT(validate.out, HasSubstr("REASON_REVOKED"));
+  ProcessResult introspect = Jwtctl({"introspect", issued.token()});
+  EXPECT_EQ(introspect.exit_code, 1) << Describe(introspect);
+  EXPECT_EQ(introspect.out, "{\"active\":false}\n");
+
+  // By jti, with the time until which it must stay revoked.
+  const v1::IssueResponse other = Issue({"--sub", "mia"});
   ProcessResult by_jti = Jwtctl(
-      {"revoke", "--jti", issued.jti(), "--until", "2026-11-29T11:00:00Z"});
-  EXPECT_EQ(by_jti.exit_code, 2) << Describe(by_jti);
-  EXPECT_THAT(by_jti.err, HasSubstr("UNIMPLEMENTED"));
+      {"revoke", "--jti", other.jti(), "--until",
+       absl::FormatTime(absl::RFC3339_sec, absl::Now() + absl::Minutes(30),
+                        absl::UTCTimeZone())});
+  EXPECT_EQ(by_jti.exit_code, 0) << Describe(by_jti);
+  EXPECT_EQ(Jwtctl({"validate", other.token()}).exit_code, 1);
+
+  // Garbage, a jti without --until, a 10 KB jti: refused, nothing changes.
+  ProcessResult garbage = Jwtctl({"revoke", "not.a.token"});
+  EXPECT_EQ(garbage.exit_code, 2) << Describe(garbage);
+  EXPECT_THAT(garbage.err, HasSubstr("INVALID_ARGUMENT"));
+  ProcessResult no_until = Jwtctl({"revoke", "--jti", "abc"});
+  EXPECT_EQ(no_until.exit_code, 2) << Describe(no_until);
+  ProcessResult huge = Jwtctl(
+      {"revoke", "--jti", std::string(10 * 1024, 'j'), "--until",
+       absl::FormatTime(absl::RFC3339_sec, absl::Now() + absl::Minutes(30),
+                        absl::UTCTimeZone())});
+  EXPECT_EQ(huge.exit_code, 2) << Describe(huge);
+  EXPECT_THAT(huge.err, HasSubstr("INVALID_ARGUMENT"));
+  const v1::IssueResponse untouched = Issue({"--sub", "noa"});
+  EXPECT_EQ(Jwtctl({"validate", untouched.token()}).exit_code, 0);
 }
 
 TEST_F(JwtctlTest, IssueErrorsFromTheServer) {

@@ -155,6 +155,13 @@ absl::Status JwtdProcess::Stop(absl::Duration grace) {
   return *stop_status_;
 }
 
+void JwtdProcess::Kill() {
+  if (stop_status_.has_value()) return;
+  KillAndReap(pid_);
+  stop_status_ = absl::OkStatus();
+  JoinReader();
+}
+
 void JwtdProcess::ReadStderr(int fd) {
   char buffer[4096];
   while (true) {

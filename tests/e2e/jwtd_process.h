@@ -81,6 +81,10 @@ class JwtdProcess {
   // result.
   absl::Status Stop(absl::Duration grace = absl::Seconds(5));
 
+  // Crashes jwtd on purpose: SIGKILL, then reaps it. Later Stop() calls
+  // return OK.
+  void Kill();
+
  private:
   JwtdProcess(pid_t pid, int stderr_fd, std::optional<TempDir> temp_dir,
               std::string data_dir);
