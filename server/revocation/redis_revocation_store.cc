@@ -201,7 +201,7 @@ class RedisRevocationStore::State {
 
   absl::Status Revoke(absl::string_view jti, absl::Time until) {
     const absl::Time now = clock_->Now();
-    if (absl::Status input = absl::OkStatus();
+    if (absl::Status input = CheckRevocationInput(jti, until, now);
         !input.ok()) {
       return input;
     }
@@ -274,8 +274,9 @@ class RedisRevocationStore::State {
     status.healthy = subscribed && last_error_.empty();
     status.detail = absl::StrCat("redis ", address_, ": ",
                                  subscribed ? "subscribed" : "unreachable");
-    if (!last_error_.empty())
+    if (!last_error_.empty()) {
       absl::StrAppend(&status.detail, "; ", last_error_);
+    }
     return status;
   }
 
