@@ -323,17 +323,9 @@ absl::StatusOr<EcPublicKey> EcPublicKey::FromCoordinates(EcCurve curve,
 }
 
 absl::StatusOr<EcPublicKey> EcPublicKey::FromPem(absl::string_view pem) {
-  BioPtr bio = internal::NewMemBio(pem);
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "PEM input too large");
-  }
-  EvpPkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr,
-                                      internal::RefusePassphrase, nullptr));
-  if (pkey == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "not a PEM PUBLIC KEY");
-  }
+  absl::StatusOr<EvpPkeyPtr> read = internal::ReadPublicKeyPem(pem);
+  if (!read.ok()) return read.status();
+  EvpPkeyPtr pkey = *std::move(read);
   absl::StatusOr<EcCurve> curve = SupportedCurve(pkey.get());
   if (!curve.ok()) return curve.status();
   return PublicKeyOf(pkey.get(), *curve);
@@ -368,24 +360,15 @@ absl::StatusOr<EcPrivateKey> EcPrivateKey::Generate(EcCurve curve) {
 }
 
 absl::StatusOr<EcPrivateKey> EcPrivateKey::FromPem(absl::string_view pem) {
-  BioPtr bio = internal::NewMemBio(pem);
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "PEM input too large");
-  }
-  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr,
-                                          internal::RefusePassphrase, nullptr));
-  if (pkey == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "not an unencrypted PEM private key");
-  }
+  absl::StatusOr<EvpPkeyPtr> read = internal::ReadPrivateKeyPem(pem);
+  if (!read.ok()) return read.status();
+  EvpPkeyPtr pkey = *std::move(read);
   absl::StatusOr<EcCurve> curve = SupportedCurve(pkey.get());
   if (!curve.ok()) return curve.status();
   // Scalar in range, public point valid, and the two belong together.
-  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (check == nullptr || EVP_PKEY_pairwise_check(check.get()) != 1) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "EC private key does not match its public key");
+  if (absl::Status pair = internal::CheckKeyPair(pkey.get(), "EC");
+      !pair.ok()) {
+    return pair;
   }
   absl::StatusOr<EcPublicKey> public_key = PublicKeyOf(pkey.get(), *curve);
   if (!public_key.ok()) return public_key.status();

@@ -182,17 +182,9 @@ absl::StatusOr<EdPublicKey> EdPublicKey::FromRaw(EdCurve curve,
 }
 
 absl::StatusOr<EdPublicKey> EdPublicKey::FromPem(absl::string_view pem) {
-  BioPtr bio = internal::NewMemBio(pem);
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "PEM input too large");
-  }
-  EvpPkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr,
-                                      internal::RefusePassphrase, nullptr));
-  if (pkey == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "not a PEM PUBLIC KEY");
-  }
+  absl::StatusOr<EvpPkeyPtr> read = internal::ReadPublicKeyPem(pem);
+  if (!read.ok()) return read.status();
+  EvpPkeyPtr pkey = *std::move(read);
   absl::StatusOr<EdCurve> curve = SupportedCurve(pkey.get());
   if (!curve.ok()) return curve.status();
   return PublicKeyOf(pkey.get(), *curve);
@@ -225,25 +217,16 @@ absl::StatusOr<EdPrivateKey> EdPrivateKey::Generate(EdCurve curve) {
 }
 
 absl::StatusOr<EdPrivateKey> EdPrivateKey::FromPem(absl::string_view pem) {
-  BioPtr bio = internal::NewMemBio(pem);
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "PEM input too large");
-  }
-  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr,
-                                          internal::RefusePassphrase, nullptr));
-  if (pkey == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "not an unencrypted PEM private key");
-  }
+  absl::StatusOr<EvpPkeyPtr> read = internal::ReadPrivateKeyPem(pem);
+  if (!read.ok()) return read.status();
+  EvpPkeyPtr pkey = *std::move(read);
   absl::StatusOr<EdCurve> curve = SupportedCurve(pkey.get());
   if (!curve.ok()) return curve.status();
   // The public key derived from the private one must match any public key
   // the PKCS#8 (v2) structure carried.
-  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (check == nullptr || EVP_PKEY_pairwise_check(check.get()) != 1) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "EdDSA private key does not match its public key");
+  if (absl::Status pair = internal::CheckKeyPair(pkey.get(), "EdDSA");
+      !pair.ok()) {
+    return pair;
   }
   auto checked = WithPublicKey(std::move(pkey), *curve);
   if (!checked.ok()) return checked.status();

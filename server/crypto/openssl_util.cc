@@ -137,4 +137,44 @@ absl::StatusOr<std::string> PrivateKeyToPkcs8Pem(EVP_PKEY* pkey) {
   return WritePem(pkey, /*private_key=*/true);
 }
 
+absl::StatusOr<EvpPkeyPtr> ReadPrivateKeyPem(absl::string_view pem) {
+  BioPtr bio = NewMemBio(pem);
+  if (bio == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "PEM input too large");
+  }
+  EvpPkeyPtr pkey(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, RefusePassphrase, nullptr));
+  if (pkey == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "not an unencrypted PEM private key");
+  }
+  return pkey;
+}
+
+absl::StatusOr<EvpPkeyPtr> ReadPublicKeyPem(absl::string_view pem) {
+  BioPtr bio = NewMemBio(pem);
+  if (bio == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "PEM input too large");
+  }
+  EvpPkeyPtr pkey(
+      PEM_read_bio_PUBKEY(bio.get(), nullptr, RefusePassphrase, nullptr));
+  if (pkey == nullptr) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument,
+                        "not a PEM PUBLIC KEY");
+  }
+  return pkey;
+}
+
+absl::Status CheckKeyPair(EVP_PKEY* pkey, absl::string_view family) {
+  EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (check == nullptr || EVP_PKEY_pairwise_check(check.get()) != 1) {
+    return OpenSslError(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat(family, " private key does not match its public key"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace jwtd::crypto::internal

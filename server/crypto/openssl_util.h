@@ -85,6 +85,19 @@ std::string BignumToBytes(const BIGNUM* bn);
 // and OpenSSL's default callback would otherwise prompt on the terminal.
 int RefusePassphrase(char* buf, int size, int rwflag, void* user_data);
 
+// Reads an unencrypted PEM private key (PKCS#8, SEC1 or PKCS#1); encrypted
+// keys fail without prompting. INVALID_ARGUMENT otherwise.
+absl::StatusOr<EvpPkeyPtr> ReadPrivateKeyPem(absl::string_view pem);
+
+// Reads a PEM SubjectPublicKeyInfo ("PUBLIC KEY"). INVALID_ARGUMENT
+// otherwise.
+absl::StatusOr<EvpPkeyPtr> ReadPublicKeyPem(absl::string_view pem);
+
+// OK when the private and public halves of `pkey` belong together (scalar
+// in range, point valid, and matching); INVALID_ARGUMENT naming `family`
+// ("EC", "EdDSA") otherwise.
+absl::Status CheckKeyPair(EVP_PKEY* pkey, absl::string_view family);
+
 // `pkey` as PEM SubjectPublicKeyInfo ("PUBLIC KEY").
 absl::StatusOr<std::string> PublicKeyToPem(EVP_PKEY* pkey);
 

@@ -427,17 +427,9 @@ absl::StatusOr<RsaPrivateKey> RsaPrivateKey::Generate(int bits) {
 }
 
 absl::StatusOr<RsaPrivateKey> RsaPrivateKey::FromPem(absl::string_view pem) {
-  BioPtr bio = internal::NewMemBio(pem);
-  if (bio == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "PEM input too large");
-  }
-  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr,
-                                          internal::RefusePassphrase, nullptr));
-  if (pkey == nullptr) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument,
-                        "not an unencrypted PEM private key");
-  }
+  absl::StatusOr<EvpPkeyPtr> read = internal::ReadPrivateKeyPem(pem);
+  if (!read.ok()) return read.status();
+  EvpPkeyPtr pkey = *std::move(read);
   absl::StatusOr<RsaPublicKey> public_key = CheckPrivateKey(pkey.get());
   if (!public_key.ok()) return public_key.status();
   auto key = std::make_shared<Key>();
