@@ -32,6 +32,7 @@ test: build
 
 run: build
 	$(BUILD_DIR)/bin/jwtd --grpc-listen=127.0.0.1:50051 \
+	  --privileged-listen=unix:$(CURDIR)/var/jwtd/admin.sock \
 	  --http-listen=127.0.0.1:8080 --data-dir=var/jwtd $(JWTD_FLAGS)
 
 bench: build

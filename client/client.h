@@ -43,6 +43,16 @@ struct ClientOptions {
   // Deadline of each call, counted from the moment it starts. Must be
   // positive and finite.
   absl::Duration timeout = absl::Seconds(5);
+
+  // TLS, for TCP addresses. Empty tls_ca_file: plaintext. Set: the server's
+  // certificate must chain to these CAs (PEM file); with tls_cert_file and
+  // tls_key_file the client presents its own certificate (mutual TLS).
+  // tls_server_name overrides the name checked against the server's
+  // certificate (default: the host of `address`).
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_server_name;
 };
 
 class Client {
@@ -53,7 +63,9 @@ class Client {
   //
   // Returns INVALID_ARGUMENT for an empty or obviously malformed address
   // (whitespace, "unix:" without an absolute path, a missing or
-  // out-of-range port) and for a non-positive or infinite timeout.
+  // out-of-range port), for a non-positive or infinite timeout and for
+  // inconsistent TLS options; the TLS files are read here (NOT_FOUND or
+  // another read error names the file).
   static absl::StatusOr<std::unique_ptr<Client>> Connect(
       const ClientOptions& options);
 
@@ -84,6 +96,12 @@ class Client {
   absl::StatusOr<v1::RevokeResponse> Revoke(const v1::RevokeRequest& request);
   absl::StatusOr<v1::GetKeySetResponse> GetKeySet(
       const v1::GetKeySetRequest& request = {});
+
+  // The standard gRPC health check (grpc.health.v1.Health/Check) for
+  // `service` ("" is the whole server, "jwtd.v1.TokenService" the API):
+  // true when SERVING, false when NOT_SERVING or unknown to the server; an
+  // error status when the call itself fails (e.g. UNAVAILABLE).
+  absl::StatusOr<bool> CheckHealth(const std::string& service = "");
 
  private:
   Client(std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);

@@ -23,13 +23,19 @@
 
 ABSL_FLAG(std::string, config, "",
           "YAML configuration file (docs/configuration.md). Flags given on "
-          "the command line override its listen addresses, data dir and TTLs");
+          "the command line override its listen addresses, data dir, TTLs, "
+          "revocation store and shutdown grace");
 ABSL_FLAG(bool, check_config, false,
           "Validate the configuration (file and flags), print the result and "
           "exit: 0 when valid, 1 otherwise");
 ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:50051",
           "gRPC listen address: host:port (port 0 picks a free port) or "
           "unix:/absolute/path");
+ABSL_FLAG(std::string, privileged_listen, "",
+          "Second gRPC listener serving only Issue and Revoke, to whoever can "
+          "connect: unix:/absolute/path (created with mode 0600) or a "
+          "loopback host:port; empty: none. On --grpc-listen, Issue and "
+          "Revoke need an allowlisted mTLS identity (--config)");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP listen address for /.well-known/jwks.json, "
           "/.well-known/openid-configuration, /healthz and /readyz; empty: "
@@ -138,6 +144,15 @@ absl::StatusOr<config::Config> ConfigFromFlags() {
   if (!file || Given("grpc_listen")) {
     config.grpc_listen = absl::GetFlag(FLAGS_grpc_listen);
   }
+  if (!file || Given("privileged_listen")) {
+    config.privileged_listen = absl::GetFlag(FLAGS_privileged_listen);
+  }
+  if (!file || Given("shutdown_grace")) {
+    absl::StatusOr<absl::Duration> grace = DurationFlag(
+        "shutdown-grace", absl::GetFlag(FLAGS_shutdown_grace), false);
+    if (!grace.ok()) return grace.status();
+    config.shutdown_grace = *grace;
+  }
   if (!file || Given("http_listen")) {
     config.http_listen = absl::GetFlag(FLAGS_http_listen);
   }
@@ -177,9 +192,6 @@ absl::StatusOr<config::Config> ConfigFromFlags() {
 int Run() {
   absl::StatusOr<config::Config> config = ConfigFromFlags();
   if (!config.ok()) return Fail("bad configuration", config.status());
-  absl::StatusOr<absl::Duration> shutdown_grace = DurationFlag(
-      "shutdown-grace", absl::GetFlag(FLAGS_shutdown_grace), false);
-  if (!shutdown_grace.ok()) return Fail("bad flag", shutdown_grace.status());
   if (absl::GetFlag(FLAGS_check_config)) {
     Log(LogLevel::kInfo, "configuration is valid",
         {{"issuers", absl::StrCat(config->issuers.size())}});
@@ -191,6 +203,7 @@ int Run() {
   if (!server.ok()) return Fail("cannot start", server.status());
   Log(LogLevel::kInfo, "jwtd serving",
       {{"grpc_listen", (*server)->grpc_address()},
+       {"privileged_listen", (*server)->privileged_address()},
        {"http_listen", (*server)->http_address()},
        {"kid", (*server)->signing_kid()},
        {"alg", (*server)->signing_alg()},
@@ -205,7 +218,7 @@ int Run() {
 
   Log(LogLevel::kInfo, "shutting down",
       {{"signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM"}});
-  (*server)->Shutdown(*shutdown_grace);
+  (*server)->Shutdown(config->shutdown_grace);
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }

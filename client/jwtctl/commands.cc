@@ -30,6 +30,10 @@ Global flags (before or after the command):
                      (default 127.0.0.1:50051)
   --timeout DURATION deadline of the call (default 5s)
   --format FORMAT    json (default) or text
+  --tls-ca FILE      TLS: verify jwtd's certificate against these CAs
+  --tls-cert FILE    mutual TLS: this client's certificate (with --tls-key)
+  --tls-key FILE     mutual TLS: this client's private key
+  --tls-server-name NAME  name to check in jwtd's certificate
   -h, --help         this help
 
 Commands:
@@ -45,6 +49,10 @@ Commands:
       Print the public JWK Set.
   revoke TOKEN [--until TIME] | revoke --jti ID --until TIME
       Keep a token revoked until it expires.
+  health [--service NAME]
+      gRPC health check (grpc.health.v1), e.g. for a Kubernetes exec probe.
+      NAME: "" (default, the server) or jwtd.v1.TokenService.
+      Exit 0 SERVING, 1 not serving or unreachable.
   version
       Print jwtctl's version.
   help
@@ -61,6 +69,10 @@ constexpr FlagSpec kFlags[] = {
     {"timeout", true, false},
     {"format", true, false},
     {"help", false, true},
+    {"tls-ca", true, false},
+    {"tls-cert", true, false},
+    {"tls-key", true, false},
+    {"tls-server-name", true, false},
     // issue (--aud is shared with validate).
     {"sub", true, false},
     {"aud", true, true},
@@ -75,10 +87,13 @@ constexpr FlagSpec kFlags[] = {
     // revoke.
     {"jti", true, false},
     {"until", true, false},
+    // health.
+    {"service", true, false},
 };
 
-constexpr absl::string_view kGlobalFlags[] = {"addr", "timeout", "format",
-                                              "help"};
+constexpr absl::string_view kGlobalFlags[] = {
+    "addr",   "timeout",  "format",  "help",
+    "tls-ca", "tls-cert", "tls-key", "tls-server-name"};
 
 // Everything a command needs to run.
 struct Context {
@@ -178,6 +193,21 @@ int RunRevoke(Context& context, std::unique_ptr<Client> client) {
   return kExitOk;
 }
 
+int RunHealth(Context& context, std::unique_ptr<Client> client) {
+  const std::string service = context.cli.Value("service").value_or("");
+  absl::StatusOr<bool> serving = client->CheckHealth(service);
+  if (!serving.ok()) {
+    // A probe treats "cannot ask" like "not serving": exit 1, not 2.
+    context.err << "jwtctl: health: "
+                << absl::StatusCodeToString(serving.status().code()) << ": "
+                << serving.status().message() << "\n";
+    context.out << FormatHealth(false, context.format);
+    return kExitRejected;
+  }
+  context.out << FormatHealth(*serving, context.format);
+  return *serving ? kExitOk : kExitRejected;
+}
+
 int RunVersion(Context& context, std::unique_ptr<Client>) {
   context.out << "jwtctl " << context.version << "\n";
   return kExitOk;
@@ -200,6 +230,7 @@ const std::vector<Command>& Commands() {
       {"introspect", {}, 1, 1, true, RunIntrospect},
       {"keys", {}, 0, 0, true, RunKeys},
       {"revoke", {"jti", "until"}, 0, 1, true, RunRevoke},
+      {"health", {"service"}, 0, 0, true, RunHealth},
       {"version", {}, 0, 0, false, RunVersion},
   };
   return *kCommands;
@@ -272,6 +303,10 @@ int RunJwtctl(absl::Span<const std::string> args, absl::string_view version,
   if (std::optional<std::string> addr = cli->Value("addr")) {
     context.options.address = *std::move(addr);
   }
+  context.options.tls_ca_file = cli->Value("tls-ca").value_or("");
+  context.options.tls_cert_file = cli->Value("tls-cert").value_or("");
+  context.options.tls_key_file = cli->Value("tls-key").value_or("");
+  context.options.tls_server_name = cli->Value("tls-server-name").value_or("");
   if (!command->needs_server) return command->run(context, nullptr);
 
   absl::StatusOr<std::unique_ptr<Client>> client =

@@ -215,4 +215,12 @@ std::string FormatRevoke(const v1::RevokeResponse& response,
                       FormatTime(response.revoked_until()), "\n");
 }
 
+std::string FormatHealth(bool serving, OutputFormat format) {
+  const absl::string_view status = serving ? "SERVING" : "NOT_SERVING";
+  if (format == OutputFormat::kJson) {
+    return absl::StrCat("{\"status\":\"", status, "\"}\n");
+  }
+  return absl::StrCat(status, "\n");
+}
+
 }  // namespace jwtd::jwtctl

@@ -47,6 +47,10 @@ std::string FormatKeySet(const v1::GetKeySetResponse& response,
 std::string FormatRevoke(const v1::RevokeResponse& response,
                          OutputFormat format);
 
+// A health verdict: {"status":"SERVING"} / {"status":"NOT_SERVING"} in
+// JSON, the bare status in text.
+std::string FormatHealth(bool serving, OutputFormat format);
+
 // `text` as a JSON string literal, quotes included (RFC 8259: '"', '\' and
 // control characters escaped; other bytes kept).
 std::string JsonQuote(absl::string_view text);

@@ -98,9 +98,29 @@ void FillIntrospection(const jose::VerifiedJwt& jwt,
 
 }  // namespace
 
+absl::Status TokenServiceHandler::Authorize(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    bool privileged) const {
+  const CallerIdentity caller = IdentityOf(*context);
+  absl::Status allowed = policy_.Authorize(method, privileged, caller);
+  if (!allowed.ok()) {
+    Log(LogLevel::kWarning, "call denied",
+        {{"grpc.method", std::string(method)},
+         {"caller", caller.Describe()},
+         {"peer", caller.peer},
+         {"listener", policy_.listener() == CallerPolicy::Listener::kMain
+                          ? "main"
+                          : "privileged"}});
+  }
+  return allowed;
+}
+
 grpc::ServerUnaryReactor* TokenServiceHandler::Issue(
     grpc::CallbackServerContext* context, const IssueRequest* request,
     IssueResponse* response) {
+  if (absl::Status allowed = Authorize(context, "Issue", true); !allowed.ok()) {
+    return Finish(context, allowed);
+  }
   absl::StatusOr<service::IssueParams> params = ToIssueParams(*request);
   if (!params.ok()) return Finish(context, params.status());
   absl::StatusOr<service::IssuedToken> issued = service_->Issue(*params);
@@ -119,6 +139,10 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Issue(
 grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
     grpc::CallbackServerContext* context, const ValidateRequest* request,
     ValidateResponse* response) {
+  if (absl::Status allowed = Authorize(context, "Validate", false);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
   service::ValidateParams params;
   params.token = request->token();
   params.audience = request->audience();
@@ -146,6 +170,10 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
 grpc::ServerUnaryReactor* TokenServiceHandler::Introspect(
     grpc::CallbackServerContext* context,
     const jwtd::v1::IntrospectRequest* request, IntrospectResponse* response) {
+  if (absl::Status allowed = Authorize(context, "Introspect", false);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
   absl::StatusOr<std::optional<jose::VerifiedJwt>> jwt =
       service_->Introspect(request->token());
   if (!jwt.ok()) return Finish(context, jwt.status());
@@ -161,6 +189,10 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Revoke(
     grpc::CallbackServerContext* context,
     const jwtd::v1::RevokeRequest* request,
     jwtd::v1::RevokeResponse* response) {
+  if (absl::Status allowed = Authorize(context, "Revoke", true);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
   service::RevokeParams params;
   switch (request->target_case()) {
     case jwtd::v1::RevokeRequest::kToken:
@@ -197,6 +229,10 @@ grpc::ServerUnaryReactor* TokenServiceHandler::GetKeySet(
     grpc::CallbackServerContext* context,
     const jwtd::v1::GetKeySetRequest* request,
     jwtd::v1::GetKeySetResponse* response) {
+  if (absl::Status allowed = Authorize(context, "GetKeySet", false);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
   response->set_jwks(service_->PublicJwks());
   return Finish(context, absl::OkStatus());
 }

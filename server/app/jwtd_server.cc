@@ -1,17 +1,25 @@
 #include "server/app/jwtd_server.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "grpc/grpc.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/api/caller_policy.h"
 #include "server/api/grpc_logging.h"
 #include "server/api/http_server.h"
 #include "server/api/listen_address.h"
 #include "server/api/token_service_handler.h"
+#include "server/app/call_tracker.h"
+#include "server/app/grpc_listener.h"
 #include "server/jose/algorithm.h"
 #include "server/jose/json.h"
 #include "server/keyring/registry.h"
@@ -89,16 +97,90 @@ absl::StatusOr<std::unique_ptr<revocation::RevocationStore>> OpenRevocations(
 
 }  // namespace
 
+// Ready to serve: every issuer's keys usable and the revocation store
+// healthy. The value says what is degraded (keys that could not be
+// refreshed still serve).
+absl::StatusOr<std::string> Readiness(
+    const std::vector<std::unique_ptr<keyring::KeyRing>>& rings,
+    const revocation::RevocationStore* revocations) {
+  if (revocations != nullptr) {
+    revocation::RevocationStoreStatus status = revocations->Status();
+    if (!status.healthy) {
+      return absl::UnavailableError(
+          absl::StrCat("revocation store unhealthy: ", status.detail));
+    }
+  }
+  std::string body = "ready";
+  for (const auto& ring : rings) {
+    keyring::KeyRingStatus status = ring->Status();
+    if (!status.ready) {
+      return absl::UnavailableError(
+          absl::StrCat("keys not ready: ", status.detail));
+    }
+    if (status.degraded) absl::StrAppend(&body, "; degraded: ", status.detail);
+  }
+  return body;
+}
+
+// The name gRPC health checks use for jwtd's API, next to "" (the server).
+constexpr char kHealthServiceName[] = "jwtd.v1.TokenService";
+
+// How often the gRPC health status follows readiness.
+constexpr auto kHealthPollInterval = std::chrono::milliseconds(250);
+
 struct JwtdServer::Parts {
   std::unique_ptr<revocation::RevocationStore> revocations;
   std::vector<std::unique_ptr<keyring::KeyRing>> rings;
   std::unique_ptr<service::TokenService> service;
-  std::unique_ptr<api::TokenServiceHandler> handler;
-  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<api::TokenServiceHandler> main_handler;
+  std::unique_ptr<api::TokenServiceHandler> privileged_handler;
+  // Main first; the privileged listener, when configured, second.
+  std::vector<GrpcListener> listeners;
+  CallTracker calls;
   std::unique_ptr<api::HttpServer> http_server;
-  std::string grpc_address;
   std::string http_address;
   bool shut_down = false;
+
+  // Keeps every listener's gRPC health status equal to Readiness() until
+  // shutdown.
+  std::thread health_updater;
+  std::mutex health_mu;
+  std::condition_variable health_cv;
+  bool stop_health = false;
+
+  ~Parts() { StopHealthUpdates(); }
+
+  void StopHealthUpdates() {
+    if (!health_updater.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(health_mu);
+      stop_health = true;
+    }
+    health_cv.notify_all();
+    health_updater.join();
+  }
+
+  void UpdateHealthUntilStopped() {
+    std::unique_lock<std::mutex> lock(health_mu);
+    bool last = false;
+    bool first = true;
+    while (!stop_health) {
+      const bool ready = Readiness(rings, revocations.get()).ok();
+      if (first || ready != last) {
+        for (GrpcListener& listener : listeners) {
+          grpc::HealthCheckServiceInterface* health =
+              listener.server->GetHealthCheckService();
+          health->SetServingStatus(ready);
+          health->SetServingStatus(kHealthServiceName, ready);
+        }
+        Log(ready ? LogLevel::kInfo : LogLevel::kWarning,
+            ready ? "health: SERVING" : "health: NOT_SERVING");
+        last = ready;
+        first = false;
+      }
+      health_cv.wait_for(lock, kHealthPollInterval);
+    }
+  }
 };
 
 JwtdServer::JwtdServer(std::unique_ptr<Parts> parts)
@@ -107,7 +189,12 @@ JwtdServer::JwtdServer(std::unique_ptr<Parts> parts)
 JwtdServer::~JwtdServer() { Shutdown(absl::ZeroDuration()); }
 
 const std::string& JwtdServer::grpc_address() const {
-  return parts_->grpc_address;
+  return parts_->listeners.front().bound_address;
+}
+const std::string& JwtdServer::privileged_address() const {
+  static const std::string* const kNone = new std::string();
+  return parts_->listeners.size() > 1 ? parts_->listeners[1].bound_address
+                                      : *kNone;
 }
 const std::string& JwtdServer::http_address() const {
   return parts_->http_address;
@@ -164,23 +251,49 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
       service::TokenService::Create(std::move(options), clock);
   if (!service.ok()) return service.status();
   parts->service = *std::move(service);
-  parts->handler =
-      std::make_unique<api::TokenServiceHandler>(parts->service.get());
 
-  grpc::ServerBuilder builder;
-  int selected_port = 0;
-  builder.AddListeningPort(config.grpc_listen,
-                           grpc::InsecureServerCredentials(), &selected_port);
-  // Without this a second jwtd could silently share the port.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.RegisterService(parts->handler.get());
-  parts->grpc_server = builder.BuildAndStart();
-  if (parts->grpc_server == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("binding ", config.grpc_listen,
-                     " failed (address in use, bad address or permission)"));
+  parts->main_handler = std::make_unique<api::TokenServiceHandler>(
+      parts->service.get(),
+      api::CallerPolicy(api::CallerPolicy::Listener::kMain,
+                        config.privileged_callers));
+
+  // What runs around every call of a listener.
+  auto interceptors = [&parts] {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        factories;
+    factories.push_back(parts->calls.NewInterceptorFactory());
+    return factories;
+  };
+  GrpcListenerOptions main_options;
+  main_options.address = config.grpc_listen;
+  main_options.socket_mode = config.grpc_socket_mode;
+  main_options.tls = config.tls;
+  main_options.limits = config.limits;
+  absl::StatusOr<GrpcListener> main_listener = StartGrpcListener(
+      main_options, {parts->main_handler.get()}, interceptors());
+  if (!main_listener.ok()) return main_listener.status();
+  parts->listeners.push_back(*std::move(main_listener));
+
+  if (!config.privileged_listen.empty()) {
+    if (absl::Status s = api::CheckListenAddress(config.privileged_listen);
+        !s.ok()) {
+      return s;
+    }
+    parts->privileged_handler = std::make_unique<api::TokenServiceHandler>(
+        parts->service.get(),
+        api::CallerPolicy(api::CallerPolicy::Listener::kPrivileged, {}));
+    GrpcListenerOptions privileged_options = main_options;
+    privileged_options.address = config.privileged_listen;
+    privileged_options.socket_mode = config.privileged_socket_mode;
+    absl::StatusOr<GrpcListener> privileged = StartGrpcListener(
+        privileged_options, {parts->privileged_handler.get()}, interceptors());
+    if (!privileged.ok()) return privileged.status();
+    parts->listeners.push_back(*std::move(privileged));
   }
-  parts->grpc_address = BoundAddress(config.grpc_listen, selected_port);
+  Parts* raw_parts = parts.get();
+  parts->health_updater =
+      std::thread([raw_parts] { raw_parts->UpdateHealthUntilStopped(); });
 
   if (!config.http_listen.empty()) {
     const service::TokenService* svc = parts->service.get();
@@ -191,29 +304,8 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     endpoints.jwks = [svc] { return svc->PublicJwks(); };
     endpoints.liveness = [] { return absl::OkStatus(); };
     const revocation::RevocationStore* revocations = parts->revocations.get();
-    endpoints.readiness = [rings,
-                           revocations]() -> absl::StatusOr<std::string> {
-      if (revocations != nullptr) {
-        revocation::RevocationStoreStatus status = revocations->Status();
-        if (!status.healthy) {
-          return absl::UnavailableError(
-              absl::StrCat("revocation store unhealthy: ", status.detail));
-        }
-      }
-      // Ready when every issuer's keys are usable; degraded rings (keys that
-      // could not be refreshed) still serve, and say so.
-      std::string body = "ready";
-      for (const auto& ring : *rings) {
-        keyring::KeyRingStatus status = ring->Status();
-        if (!status.ready) {
-          return absl::UnavailableError(
-              absl::StrCat("keys not ready: ", status.detail));
-        }
-        if (status.degraded) {
-          absl::StrAppend(&body, "; degraded: ", status.detail);
-        }
-      }
-      return body;
+    endpoints.readiness = [rings, revocations] {
+      return Readiness(*rings, revocations);
     };
     api::HttpServerOptions http_options;
     http_options.listen = config.http_listen;
@@ -256,13 +348,37 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
 void JwtdServer::Shutdown(absl::Duration grace) {
   if (parts_ == nullptr || parts_->shut_down) return;
   parts_->shut_down = true;
-  // HTTP first: readiness is gone before the gRPC drain starts.
-  parts_->http_server.reset();
-  if (parts_->grpc_server != nullptr) {
-    parts_->grpc_server->Shutdown(std::chrono::system_clock::now() +
-                                  absl::ToChronoMilliseconds(grace));
-    parts_->grpc_server->Wait();
+  parts_->StopHealthUpdates();
+  // Health and readiness go first (NOT_SERVING, watchers told at once), so
+  // that balancers and probes stop sending before the drain.
+  for (GrpcListener& listener : parts_->listeners) {
+    listener.server->GetHealthCheckService()->Shutdown();
   }
+  parts_->http_server.reset();
+  // New calls are refused from here; in-flight ones may finish until the
+  // deadline, shared by every listener. gRPC's Shutdown also waits for idle
+  // client connections to go away: once no call is left (or at the
+  // deadline), they are closed.
+  const absl::Time deadline = absl::Now() + grace;
+  std::vector<std::thread> stoppers;
+  for (GrpcListener& listener : parts_->listeners) {
+    grpc::Server* server = listener.server.get();
+    stoppers.emplace_back(
+        [server, deadline] { server->Shutdown(absl::ToChronoTime(deadline)); });
+  }
+  // Twice: a call accepted just before Shutdown may not be counted yet.
+  const bool drained = parts_->calls.WaitUntilIdle(deadline) &&
+                       (absl::SleepFor(absl::Milliseconds(20)),
+                        parts_->calls.WaitUntilIdle(deadline));
+  if (!drained) {
+    Log(LogLevel::kWarning, "shutdown: grace period over, cancelling calls",
+        {{"in_flight", absl::StrCat(parts_->calls.in_flight())}});
+  }
+  for (GrpcListener& listener : parts_->listeners) {
+    grpc_server_cancel_all_calls(listener.server->c_server());
+  }
+  for (std::thread& stopper : stoppers) stopper.join();
+  for (GrpcListener& listener : parts_->listeners) listener.server->Wait();
 }
 
 }  // namespace jwtd::app

@@ -26,6 +26,8 @@ class JwtdServer {
   // Where the servers listen (with port 0 resolved). http_address() is
   // empty when there is no HTTP listener.
   const std::string& grpc_address() const;
+  // The privileged listener's address (Issue and Revoke), empty if none.
+  const std::string& privileged_address() const;
   const std::string& http_address() const;
 
   // A one-line summary of the signing key ("kid", "alg"), empty values when
@@ -33,7 +35,8 @@ class JwtdServer {
   std::string signing_kid() const;
   std::string signing_alg() const;
 
-  // Stops accepting calls, lets in-flight calls finish until `grace` has
+  // Sets every gRPC health status to NOT_SERVING, stops the HTTP listener,
+  // stops accepting calls, lets in-flight calls finish until `grace` has
   // passed, then stops. Idempotent.
   void Shutdown(absl::Duration grace);
 

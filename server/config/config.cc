@@ -79,6 +79,40 @@ class MapReader {
     return absl::OkStatus();
   }
 
+  // A whole number in [min, max].
+  absl::Status Int(const std::string& field, int min, int max, int* out) {
+    if (!Has(field)) return absl::OkStatus();
+    const YAML::Node value = Get(field);
+    int parsed = 0;
+    if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &parsed) ||
+        parsed < min || parsed > max) {
+      return FieldError(PathOf(field), absl::StrCat("must be a whole number "
+                                                    "from ",
+                                                    min, " to ", max));
+    }
+    *out = parsed;
+    return absl::OkStatus();
+  }
+
+  // A file mode in octal, e.g. "0660" (quoted or not).
+  absl::Status FileMode(const std::string& field, int* out) {
+    if (!Has(field)) return absl::OkStatus();
+    const YAML::Node value = Get(field);
+    const std::string text = value.IsScalar() ? value.Scalar() : "";
+    int mode = 0;
+    bool ok = !text.empty() && text.size() <= 4;
+    for (char c : text) {
+      if (c < '0' || c > '7') ok = false;
+      mode = mode * 8 + (c - '0');
+    }
+    if (!ok || mode > 0777) {
+      return FieldError(PathOf(field),
+                        "must be an octal file mode such as \"0660\"");
+    }
+    *out = mode;
+    return absl::OkStatus();
+  }
+
   absl::Status StringList(const std::string& field,
                           std::vector<std::string>* out) {
     if (!Has(field)) return absl::OkStatus();
@@ -315,6 +349,113 @@ absl::Status ReadRevocation(MapReader& revocation, RevocationConfig* out) {
   return revocation.CheckNoUnknownFields();
 }
 
+absl::Status ReadTls(MapReader& tls, TlsConfig* out) {
+  JWTD_RETURN_IF_ERROR(tls.CheckIsMap());
+  JWTD_RETURN_IF_ERROR(tls.String("cert_file", &out->cert_file));
+  JWTD_RETURN_IF_ERROR(tls.String("key_file", &out->key_file));
+  JWTD_RETURN_IF_ERROR(tls.String("client_ca_file", &out->client_ca_file));
+  JWTD_RETURN_IF_ERROR(tls.Duration("reload_interval", &out->reload_interval));
+  return tls.CheckNoUnknownFields();
+}
+
+absl::Status ReadAuthorization(MapReader& authorization, Config* out) {
+  JWTD_RETURN_IF_ERROR(authorization.CheckIsMap());
+  JWTD_RETURN_IF_ERROR(
+      authorization.StringList("privileged_callers", &out->privileged_callers));
+  return authorization.CheckNoUnknownFields();
+}
+
+absl::Status ReadLimits(MapReader& limits, GrpcLimits* out) {
+  JWTD_RETURN_IF_ERROR(limits.CheckIsMap());
+  // 1 KiB leaves room for any valid request header; 16 MiB is far beyond
+  // any token a validator should read.
+  JWTD_RETURN_IF_ERROR(
+      limits.Int("max_message_bytes", 1024, 16 << 20, &out->max_message_bytes));
+  JWTD_RETURN_IF_ERROR(limits.Int("max_concurrent_streams", 1, 100000,
+                                  &out->max_concurrent_streams));
+  JWTD_RETURN_IF_ERROR(limits.Duration("keepalive_time", &out->keepalive_time));
+  JWTD_RETURN_IF_ERROR(
+      limits.Duration("keepalive_timeout", &out->keepalive_timeout));
+  JWTD_RETURN_IF_ERROR(limits.Duration("min_client_ping_interval",
+                                       &out->min_client_ping_interval));
+  if (out->keepalive_time < absl::Seconds(10)) {
+    return FieldError(limits.PathOf("keepalive_time"), "must be at least 10s");
+  }
+  if (out->keepalive_timeout < absl::Seconds(1)) {
+    return FieldError(limits.PathOf("keepalive_timeout"),
+                      "must be at least 1s");
+  }
+  return limits.CheckNoUnknownFields();
+}
+
+bool IsUnixAddress(const std::string& address) {
+  return absl::StartsWith(address, "unix:");
+}
+
+bool IsLoopbackAddress(const std::string& address) {
+  return absl::StartsWith(address, "127.") ||
+         absl::StartsWith(address, "localhost:") ||
+         absl::StartsWith(address, "[::1]:");
+}
+
+// "dns:<name>" or an absolute URI ("spiffe://td/path", "https://...").
+absl::Status CheckCallerIdentity(size_t index, const std::string& entry) {
+  const std::string path =
+      absl::StrCat("authorization.privileged_callers[", index, "]");
+  if (absl::StartsWith(entry, "dns:")) {
+    if (entry.size() == 4 || absl::StrContains(entry.substr(4), "/")) {
+      return FieldError(path, "dns: needs a DNS name, e.g. dns:issuer.local");
+    }
+    return absl::OkStatus();
+  }
+  const size_t scheme_end = entry.find("://");
+  if (scheme_end == std::string::npos || scheme_end == 0 ||
+      scheme_end + 3 == entry.size()) {
+    return FieldError(path,
+                      "must be dns:<name> or a URI such as "
+                      "spiffe://example.org/ns/apps/sa/issuer");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckServing(const Config& config) {
+  const TlsConfig& tls = config.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return FieldError("tls", "cert_file and key_file go together");
+  }
+  if (tls.mutual() && !tls.enabled()) {
+    return FieldError("tls.client_ca_file", "needs cert_file and key_file");
+  }
+  if (tls.enabled() && tls.reload_interval < absl::Seconds(1)) {
+    return FieldError("tls.reload_interval", "must be at least 1s");
+  }
+  for (size_t i = 0; i < config.privileged_callers.size(); ++i) {
+    JWTD_RETURN_IF_ERROR(CheckCallerIdentity(i, config.privileged_callers[i]));
+  }
+  if (!config.privileged_callers.empty() &&
+      (!tls.mutual() || IsUnixAddress(config.grpc_listen))) {
+    return FieldError("authorization.privileged_callers",
+                      "needs mutual TLS (tls.client_ca_file) on a TCP "
+                      "grpc_listen: callers are known by their certificate");
+  }
+  if (!config.privileged_listen.empty()) {
+    if (config.privileged_listen == config.grpc_listen ||
+        config.privileged_listen == config.http_listen) {
+      return FieldError("privileged_listen",
+                        "must differ from grpc_listen and http_listen");
+    }
+    // Everyone who reaches the privileged listener may issue: on TCP that
+    // must be loopback or a client-certificate-guarded port.
+    if (!IsUnixAddress(config.privileged_listen) &&
+        !IsLoopbackAddress(config.privileged_listen) && !tls.mutual()) {
+      return FieldError("privileged_listen",
+                        "a non-loopback TCP address needs mutual TLS "
+                        "(tls.client_ca_file); prefer a unix: socket");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status Finalize(Config* config) {
@@ -349,7 +490,7 @@ absl::Status Finalize(Config* config) {
       local->retain_after_retirement = config->max_ttl + issuer.policy.leeway;
     }
   }
-  return absl::OkStatus();
+  return CheckServing(*config);
 }
 
 std::string LocalKeyDir(const Config& config,
@@ -370,6 +511,25 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {
   if (!root.IsMap())
     return absl::InvalidArgumentError("config must be a mapping");
   JWTD_RETURN_IF_ERROR(top.String("grpc_listen", &config.grpc_listen));
+  JWTD_RETURN_IF_ERROR(
+      top.FileMode("grpc_socket_mode", &config.grpc_socket_mode));
+  JWTD_RETURN_IF_ERROR(
+      top.String("privileged_listen", &config.privileged_listen));
+  JWTD_RETURN_IF_ERROR(
+      top.FileMode("privileged_socket_mode", &config.privileged_socket_mode));
+  if (top.Has("tls")) {
+    MapReader tls(top.Get("tls"), "tls");
+    JWTD_RETURN_IF_ERROR(ReadTls(tls, &config.tls));
+  }
+  if (top.Has("authorization")) {
+    MapReader authorization(top.Get("authorization"), "authorization");
+    JWTD_RETURN_IF_ERROR(ReadAuthorization(authorization, &config));
+  }
+  if (top.Has("limits")) {
+    MapReader limits(top.Get("limits"), "limits");
+    JWTD_RETURN_IF_ERROR(ReadLimits(limits, &config.limits));
+  }
+  JWTD_RETURN_IF_ERROR(top.Duration("shutdown_grace", &config.shutdown_grace));
   JWTD_RETURN_IF_ERROR(top.String("http_listen", &config.http_listen));
   JWTD_RETURN_IF_ERROR(top.String("public_url", &config.public_url));
   JWTD_RETURN_IF_ERROR(top.String("data_dir", &config.data_dir));

@@ -37,10 +37,50 @@ struct RevocationConfig {
   bool fail_open = false;
 };
 
+// TLS for the TCP gRPC listeners (docs/configuration.md). The files are
+// re-read every reload_interval, so a renewed certificate (e.g. an updated
+// Kubernetes Secret) is served without a restart.
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  // Set: mutual TLS; every client must present a certificate this CA bundle
+  // verifies.
+  std::string client_ca_file;
+  absl::Duration reload_interval = absl::Seconds(60);
+
+  bool enabled() const { return !cert_file.empty(); }
+  bool mutual() const { return !client_ca_file.empty(); }
+};
+
+// Bounds on what one peer may make a gRPC listener do.
+struct GrpcLimits {
+  int max_message_bytes = 64 * 1024;
+  int max_concurrent_streams = 100;
+  // Server-side keep-alive pings, and how often clients may ping.
+  absl::Duration keepalive_time = absl::Hours(2);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration min_client_ping_interval = absl::Minutes(5);
+};
+
 // Everything jwtd is configured with. docs/configuration.md documents the
 // YAML form field by field; docs/jwtd.example.yaml is a full example.
 struct Config {
+  // The main listener: Validate, Introspect and GetKeySet for everyone;
+  // Issue and Revoke only for privileged_callers (mTLS identities).
   std::string grpc_listen = "127.0.0.1:50051";
+  // Mode of grpc_listen's socket file when it is unix:.
+  int grpc_socket_mode = 0660;
+  // Optional second listener that serves only Issue and Revoke, to every
+  // caller that can connect (guard it with a 0600 Unix socket). Empty: none.
+  std::string privileged_listen;
+  int privileged_socket_mode = 0600;
+  TlsConfig tls;
+  // mTLS client identities allowed Issue and Revoke on grpc_listen:
+  // "dns:<SAN DNS name>" or a URI SAN such as "spiffe://domain/path".
+  std::vector<std::string> privileged_callers;
+  GrpcLimits limits;
+  // How long in-flight calls may finish after SIGTERM.
+  absl::Duration shutdown_grace = absl::Seconds(10);
   // Empty: no HTTP listener.
   std::string http_listen;
   // The base URL third parties reach the HTTP listener at, for the

@@ -183,6 +183,114 @@ TEST(ConfigTest, RevocationStore) {
   }
 }
 
+constexpr char kServing[] = R"(
+grpc_listen: 0.0.0.0:50051
+grpc_socket_mode: "0666"
+privileged_listen: unix:/run/jwtd/admin.sock
+privileged_socket_mode: 0600
+shutdown_grace: 3s
+tls:
+  cert_file: /etc/jwtd/tls/tls.crt
+  key_file: /etc/jwtd/tls/tls.key
+  client_ca_file: /etc/jwtd/tls/ca.crt
+  reload_interval: 30s
+authorization:
+  privileged_callers: [spiffe://example.org/ns/apps/sa/issuer, dns:issuer.local]
+limits:
+  max_message_bytes: 32768
+  max_concurrent_streams: 16
+  keepalive_time: 1m
+  keepalive_timeout: 5s
+  min_client_ping_interval: 30s
+issuers: [{issuer: a, keys: {local: {}}}]
+)";
+
+// Listeners, TLS, authorization and limits.
+TEST(ConfigTest, ServingFields) {
+  ASSERT_OK_AND_ASSIGN(Config config, ParseConfig(kServing));
+  EXPECT_EQ(config.grpc_socket_mode, 0666);
+  EXPECT_EQ(config.privileged_listen, "unix:/run/jwtd/admin.sock");
+  EXPECT_EQ(config.privileged_socket_mode, 0600);
+  EXPECT_EQ(config.shutdown_grace, absl::Seconds(3));
+  EXPECT_EQ(config.tls.cert_file, "/etc/jwtd/tls/tls.crt");
+  EXPECT_EQ(config.tls.key_file, "/etc/jwtd/tls/tls.key");
+  EXPECT_EQ(config.tls.client_ca_file, "/etc/jwtd/tls/ca.crt");
+  EXPECT_EQ(config.tls.reload_interval, absl::Seconds(30));
+  EXPECT_THAT(config.privileged_callers,
+              ::testing::ElementsAre("spiffe://example.org/ns/apps/sa/issuer",
+                                     "dns:issuer.local"));
+  EXPECT_EQ(config.limits.max_message_bytes, 32768);
+  EXPECT_EQ(config.limits.max_concurrent_streams, 16);
+  EXPECT_EQ(config.limits.keepalive_time, absl::Minutes(1));
+  EXPECT_EQ(config.limits.keepalive_timeout, absl::Seconds(5));
+  EXPECT_EQ(config.limits.min_client_ping_interval, absl::Seconds(30));
+
+  // Defaults: 0660 / 0600 sockets, 64 KiB messages, no privileged listener.
+  ASSERT_OK_AND_ASSIGN(
+      Config plain, ParseConfig("issuers: [{issuer: a, keys: {local: {}}}]"));
+  EXPECT_EQ(plain.grpc_socket_mode, 0660);
+  EXPECT_EQ(plain.privileged_socket_mode, 0600);
+  EXPECT_EQ(plain.limits.max_message_bytes, 65536);
+  EXPECT_TRUE(plain.privileged_listen.empty());
+  EXPECT_FALSE(plain.tls.enabled());
+}
+
+// Unsafe or inconsistent serving settings are refused with the field.
+TEST(ConfigTest, ServingErrors) {
+  struct Case {
+    const char* yaml;
+    const char* field;
+  };
+  const Case cases[] = {
+      {"grpc_socket_mode: 0999", "grpc_socket_mode: must be an octal"},
+      {"grpc_socket_mode: rw", "grpc_socket_mode: must be an octal"},
+      {"privileged_socket_mode: 01777", "privileged_socket_mode"},
+      {"tls: {cert_file: a.crt}", "tls: cert_file and key_file"},
+      {"tls: {client_ca_file: ca.crt}", "tls.client_ca_file: needs cert_file"},
+      {"tls: {cert_file: a, key_file: b, reload_interval: 0s}",
+       "tls.reload_interval"},
+      {"tls: {cert_file: a, key_file: b, typo: c}", "tls.typo: unknown"},
+      {"authorization: {privileged_callers: [issuer]}",
+       "authorization.privileged_callers[0]: must be dns:"},
+      {"authorization: {privileged_callers: ['dns:']}",
+       "authorization.privileged_callers[0]: dns: needs"},
+      {"authorization: {privileged_callers: [spiffe://td/x]}",
+       "authorization.privileged_callers: needs mutual TLS"},
+      {"tls: {cert_file: a, key_file: b}\n"
+       "authorization: {privileged_callers: [spiffe://td/x]}",
+       "authorization.privileged_callers: needs mutual TLS"},
+      {"grpc_listen: unix:/run/a.sock\n"
+       "tls: {cert_file: a, key_file: b, client_ca_file: c}\n"
+       "authorization: {privileged_callers: [spiffe://td/x]}",
+       "authorization.privileged_callers: needs mutual TLS"},
+      {"authorization: {callers: [x]}", "authorization.callers: unknown"},
+      {"privileged_listen: 127.0.0.1:50051", "privileged_listen: must differ"},
+      {"privileged_listen: 0.0.0.0:7000", "privileged_listen: a non-loopback"},
+      {"limits: {max_message_bytes: 10}", "limits.max_message_bytes"},
+      {"limits: {max_message_bytes: big}", "limits.max_message_bytes"},
+      {"limits: {max_concurrent_streams: 0}", "limits.max_concurrent_streams"},
+      {"limits: {keepalive_time: 1s}", "limits.keepalive_time"},
+      {"limits: {keepalive_timeout: 0s}", "limits.keepalive_timeout"},
+      {"limits: {max_streams: 1}", "limits.max_streams: unknown"},
+      {"shutdown_grace: forever", "shutdown_grace: must be a duration"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(ParseConfig(absl::StrCat(
+                    c.yaml, "\nissuers: [{issuer: a, keys: {local: {}}}]")),
+                StatusIs(kInvalid, HasSubstr(c.field)))
+        << c.yaml;
+  }
+  // A privileged TCP listener on loopback, or behind mTLS, is fine.
+  EXPECT_THAT(ParseConfig("privileged_listen: 127.0.0.1:7000\n"
+                          "issuers: [{issuer: a, keys: {local: {}}}]"),
+              IsOk());
+  EXPECT_THAT(
+      ParseConfig("privileged_listen: 0.0.0.0:7000\n"
+                  "tls: {cert_file: a, key_file: b, client_ca_file: c}\n"
+                  "issuers: [{issuer: a, keys: {local: {}}}]"),
+      IsOk());
+}
+
 // http is accepted only when explicitly allowed.
 TEST(ConfigTest, PlainHttpNeedsOptIn) {
   EXPECT_THAT(ParseConfig("issuers: [{issuer: a, keys: {remote_jwks: "

@@ -50,12 +50,15 @@ class ClientTest : public ::testing::Test {
     ASSERT_NE(jwtd_, nullptr) << "jwtd did not start";
     ASSERT_OK_AND_ASSIGN(client_,
                          Client::Connect({.address = jwtd_->address()}));
+    // Issue is served on the privileged listener only.
+    ASSERT_OK_AND_ASSIGN(
+        admin_, Client::Connect({.address = jwtd_->privileged_address()}));
   }
 
   v1::IssueResponse Issue(const std::string& subject) {
     v1::IssueRequest request;
     request.set_subject(subject);
-    absl::StatusOr<v1::IssueResponse> response = client_->Issue(request);
+    absl::StatusOr<v1::IssueResponse> response = admin_->Issue(request);
     EXPECT_THAT(response, IsOk());
     return response.ok() ? *response : v1::IssueResponse();
   }
@@ -68,6 +71,7 @@ class ClientTest : public ::testing::Test {
 
   static JwtdProcess* jwtd_;
   std::unique_ptr<Client> client_;
+  std::unique_ptr<Client> admin_;
 };
 
 JwtdProcess* ClientTest::jwtd_ = nullptr;
@@ -80,7 +84,7 @@ TEST_F(ClientTest, IssueValidateIntrospect) {
   request.set_scope("read");
   (*request.mutable_claims()->mutable_fields())["client_id"].set_string_value(
       "web");
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, client_->Issue(request));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin_->Issue(request));
   EXPECT_EQ(issued.kid(), jwtd_->kid());
   EXPECT_EQ(issued.expires_at().seconds() - issued.issued_at().seconds(), 300);
 
@@ -110,7 +114,7 @@ TEST_F(ClientTest, NotBeforeInTheFuture) {
   request.mutable_ttl()->set_seconds(7200);
   request.mutable_not_before()->set_seconds(
       absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, client_->Issue(request));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin_->Issue(request));
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict, Validate(issued.token()));
   EXPECT_FALSE(verdict.valid());
   EXPECT_EQ(verdict.reason(), v1::REASON_NOT_YET_VALID);
@@ -144,8 +148,9 @@ TEST_F(ClientTest, KeySetHasTheTokensKeyAndNoPrivateParts) {
 
 TEST_F(ClientTest, MalformedTokens) {
   const std::string issued = Issue("dave").token();
+  // Beyond the token limit (8 KiB), within the message limit (64 KiB).
   std::string huge = issued;
-  huge.insert(huge.find('.') + 1, std::string(1 << 20, 'A'));
+  huge.insert(huge.find('.') + 1, std::string(32 << 10, 'A'));
   std::string truncated = issued.substr(0, issued.rfind('.'));
   for (const std::string& token :
        {std::string("abc"), std::string("a.b.c"), std::string("a.b"),
@@ -158,6 +163,14 @@ TEST_F(ClientTest, MalformedTokens) {
     EXPECT_FALSE(verdict.has_claims());
     EXPECT_THAT(verdict.detail(), Not(::testing::HasSubstr("dave")));
   }
+  // Beyond the message limit, gRPC refuses the request before jwtd reads it.
+  std::string megabyte = issued;
+  megabyte.insert(megabyte.find('.') + 1, std::string(1 << 20, 'A'));
+  EXPECT_THAT(Validate(megabyte),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // And the server keeps serving.
+  ASSERT_OK_AND_ASSIGN(v1::ValidateResponse after, Validate(issued));
+  EXPECT_TRUE(after.valid());
 }
 
 TEST_F(ClientTest, EmptyTokenIsInvalidArgument) {
@@ -178,19 +191,19 @@ TEST_F(ClientTest, InactiveIntrospectionCarriesNothingElse) {
 }
 
 TEST_F(ClientTest, IssueRejectsBadRequests) {
-  EXPECT_THAT(client_->Issue(v1::IssueRequest()),
+  EXPECT_THAT(admin_->Issue(v1::IssueRequest()),
               StatusIs(absl::StatusCode::kInvalidArgument));
 
   v1::IssueRequest reserved;
   reserved.set_subject("x");
   (*reserved.mutable_claims()->mutable_fields())["exp"].set_number_value(1);
-  EXPECT_THAT(client_->Issue(reserved),
+  EXPECT_THAT(admin_->Issue(reserved),
               StatusIs(absl::StatusCode::kInvalidArgument));
 
   v1::IssueRequest negative_ttl;
   negative_ttl.set_subject("x");
   negative_ttl.mutable_ttl()->set_seconds(-5);
-  EXPECT_THAT(client_->Issue(negative_ttl),
+  EXPECT_THAT(admin_->Issue(negative_ttl),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -60,7 +60,12 @@ class JwtctlTest : public ::testing::Test {
   // Runs jwtctl against the suite's jwtd.
   ProcessResult Jwtctl(std::vector<std::string> args,
                        absl::string_view stdin_data = "") {
-    args.insert(args.begin(), {"--addr", jwtd_->address()});
+    // Issue and Revoke are served on the privileged listener only.
+    const bool privileged =
+        !args.empty() && (args[0] == "issue" || args[0] == "revoke");
+    args.insert(args.begin(),
+                {"--addr",
+                 privileged ? jwtd_->privileged_address() : jwtd_->address()});
     absl::StatusOr<ProcessResult> result = RunJwtctl(args, stdin_data);
     EXPECT_THAT(result, IsOk());
     return result.ok() ? *result : ProcessResult{};
@@ -249,16 +254,24 @@ TEST_F(JwtctlTest, GarbageIsMalformed) {
   }
 }
 
-TEST_F(JwtctlTest, MegabyteTokenFromStdinIsMalformed) {
-  // Too long for one argv string (Linux caps those at 128 KiB): stdin.
+TEST_F(JwtctlTest, OversizedTokensFromStdin) {
   const v1::IssueResponse issued = Issue({"--sub", "ivan"});
-  std::string huge = issued.token();
-  huge.insert(huge.find('.') + 1, std::string(1 << 20, 'A'));
-  ProcessResult result = Jwtctl({"validate", "-"}, huge);
+  // Beyond the token limit (8 KiB), within the message limit: a verdict.
+  std::string big = issued.token();
+  big.insert(big.find('.') + 1, std::string(32 << 10, 'A'));
+  ProcessResult result = Jwtctl({"validate", "-"}, big);
   ASSERT_EQ(result.exit_code, 1) << Describe(result);
   v1::ValidateResponse verdict;
   ASSERT_TRUE(JsonStringToMessage(result.out, &verdict).ok());
   EXPECT_EQ(verdict.reason(), v1::REASON_MALFORMED);
+
+  // Too long for one argv string (Linux caps those at 128 KiB), and beyond
+  // the 64 KiB message limit: gRPC refuses the request.
+  std::string huge = issued.token();
+  huge.insert(huge.find('.') + 1, std::string(1 << 20, 'A'));
+  result = Jwtctl({"validate", "-"}, huge);
+  EXPECT_EQ(result.exit_code, 2) << Describe(result);
+  EXPECT_THAT(result.err, HasSubstr("RESOURCE_EXHAUSTED"));
 }
 
 TEST_F(JwtctlTest, EmptyTokenIsAnInvalidRequest) {

@@ -54,6 +54,17 @@ absl::StatusOr<std::unique_ptr<JwtdProcess>> JwtdProcess::Start(
                                          ? "127.0.0.1:0"
                                          : options.grpc_listen),
       absl::StrCat("--data-dir=", data_dir)};
+  std::optional<TempDir> socket_dir;
+  if (options.privileged_listen.empty()) {
+    absl::StatusOr<TempDir> dir = TempDir::Create("jwtd-e2e-sock");
+    if (!dir.ok()) return dir.status();
+    argv.push_back(
+        absl::StrCat("--privileged-listen=unix:", dir->Join("admin.sock")));
+    socket_dir = *std::move(dir);
+  } else if (options.privileged_listen != "none") {
+    argv.push_back(
+        absl::StrCat("--privileged-listen=", options.privileged_listen));
+  }
   if (!options.config_file.empty()) {
     argv.push_back(absl::StrCat("--config=", options.config_file));
   }
@@ -72,6 +83,7 @@ absl::StatusOr<std::unique_ptr<JwtdProcess>> JwtdProcess::Start(
   // From here on the destructor reaps the child whatever happens.
   std::unique_ptr<JwtdProcess> process(new JwtdProcess(
       *pid, pipe_fds[0], std::move(temp_dir), std::move(data_dir)));
+  process->socket_dir_ = std::move(socket_dir);
 
   std::string log;
   bool stderr_closed;
@@ -86,6 +98,7 @@ absl::StatusOr<std::unique_ptr<JwtdProcess>> JwtdProcess::Start(
   if (std::optional<google::protobuf::Struct> line = FindServingLine(log)) {
     process->address_ = StringMember(*line, "grpc_listen");
     process->http_address_ = StringMember(*line, "http_listen");
+    process->privileged_address_ = StringMember(*line, "privileged_listen");
     process->kid_ = StringMember(*line, "kid");
     // Accept a bare socket path too, so tests always get a dialable target.
     if (absl::StartsWith(process->address_, "/")) {

@@ -41,6 +41,9 @@ struct JwtdOptions {
   std::string grpc_listen = "";
   // How long jwtd may take to log its start-up line.
   absl::Duration startup_timeout = absl::Seconds(10);
+  // --privileged-listen (the listener for Issue and Revoke). Empty: a Unix
+  // socket in a fresh temporary directory; "none": no privileged listener.
+  std::string privileged_listen = "";
   // --config. Empty: no configuration file (jwtd runs from flags alone).
   // --data-dir and --grpc-listen are still given and override the file's.
   std::string config_file = "";
@@ -64,6 +67,9 @@ class JwtdProcess {
   // The bound address from the start-up line, ready for --addr or
   // ClientOptions::address: "127.0.0.1:43121" or "unix:/path".
   const std::string& address() const { return address_; }
+  // The privileged listener's address from the start-up line (Issue and
+  // Revoke are served there), or empty when there is none.
+  const std::string& privileged_address() const { return privileged_address_; }
   // The bound HTTP address from the start-up line ("127.0.0.1:43122"), or
   // empty when jwtd runs no HTTP listener (no --http-listen).
   const std::string& http_address() const { return http_address_; }
@@ -94,8 +100,11 @@ class JwtdProcess {
 
   const pid_t pid_;
   std::optional<TempDir> temp_dir_;
+  // Holds the default privileged socket.
+  std::optional<TempDir> socket_dir_;
   std::string data_dir_;
   std::string address_;
+  std::string privileged_address_;
   std::string http_address_;
   std::string kid_;
   std::optional<absl::Status> stop_status_;

@@ -192,11 +192,15 @@ absl::StatusOr<v1::ValidateResponse> Validate(Client& client,
   return client.Validate(request);
 }
 
-absl::StatusOr<v1::IssueResponse> Issue(Client& client,
+// Issues through the privileged listener, the only one serving Issue.
+absl::StatusOr<v1::IssueResponse> Issue(const JwtdProcess& jwtd,
                                         const std::string& subject) {
+  absl::StatusOr<std::unique_ptr<Client>> admin =
+      Client::Connect({.address = jwtd.privileged_address()});
+  if (!admin.ok()) return admin.status();
   v1::IssueRequest request;
   request.set_subject(subject);
-  return client.Issue(request);
+  return (*admin)->Issue(request);
 }
 
 // ------------------------------------------------------ the Python side
@@ -274,7 +278,7 @@ class HttpEndpointsTest : public ::testing::Test {
 JwtdProcess* HttpEndpointsTest::jwtd_ = nullptr;
 
 TEST_F(HttpEndpointsTest, JwksEqualsGetKeySetWithoutPrivateMembers) {
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, Issue(*client_, "alice"));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, Issue(*jwtd_, "alice"));
   ASSERT_OK_AND_ASSIGN(HttpReply reply, HttpGet(JwtdUrl(*jwtd_, kJwksPath)));
   EXPECT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.headers["content-type"], "application/jwk-set+json");
@@ -374,7 +378,7 @@ TEST_P(JwtdTokensInPythonTest, VerifiedWithTheServedJwks) {
                                      }}));
   ASSERT_OK_AND_ASSIGN(auto client,
                        Client::Connect({.address = jwtd->address()}));
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, Issue(*client, "alice"));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, Issue(*jwtd, "alice"));
   client.reset();
   EXPECT_EQ(issued.alg(), alg);
 
@@ -544,7 +548,7 @@ TEST_F(PartnerIssuerTest, PythonSignedTokensValidate) {
     EXPECT_EQ(verdict.claims().fields().at("sub").string_value(), "bob");
   }
   // jwtd's own tokens validate next to the partner's ...
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, Issue(*client_, "alice"));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, Issue(*jwtd_, "alice"));
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse own,
                        Validate(*client_, issued.token()));
   EXPECT_TRUE(own.valid()) << own.DebugString();
@@ -824,7 +828,7 @@ TEST(KeyRotationTest, RotatedKeysKeepValidatingAndArePublished) {
                                                       .config_file = config}));
   ASSERT_OK_AND_ASSIGN(auto client,
                        Client::Connect({.address = jwtd->address()}));
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse first, Issue(*client, "alice"));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse first, Issue(*jwtd, "alice"));
   EXPECT_EQ(first.kid(), jwtd->kid());
 
   // A new key signs 2 s after the first; the background thread may wake up
@@ -832,7 +836,7 @@ TEST(KeyRotationTest, RotatedKeysKeepValidatingAndArePublished) {
   v1::IssueResponse second;
   for (const absl::Time deadline = absl::Now() + absl::Seconds(7);
        absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(250))) {
-    ASSERT_OK_AND_ASSIGN(second, Issue(*client, "bob"));
+    ASSERT_OK_AND_ASSIGN(second, Issue(*jwtd, "bob"));
     if (second.kid() != first.kid()) break;
   }
   ASSERT_NE(second.kid(), first.kid()) << "no rotation within 7 s:\n"

@@ -182,6 +182,13 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
                        Client::Connect({.address = b->address()}));
   ASSERT_OK_AND_ASSIGN(auto c_client,
                        Client::Connect({.address = c->address()}));
+  // Issue and Revoke go to each replica's privileged listener.
+  ASSERT_OK_AND_ASSIGN(auto a_admin,
+                       Client::Connect({.address = a->privileged_address()}));
+  ASSERT_OK_AND_ASSIGN(auto b_admin,
+                       Client::Connect({.address = b->privileged_address()}));
+  ASSERT_OK_AND_ASSIGN(auto c_admin,
+                       Client::Connect({.address = c->privileged_address()}));
   const Replica ra{"A", a_client.get()};
   const Replica rb{"B", b_client.get()};
   const Replica rc{"C", c_client.get()};
@@ -191,7 +198,7 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
   for (int i = 0; i < 4; ++i) {
     v1::IssueRequest issue;
     issue.set_subject(absl::StrCat("user-", i));
-    ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, a_client->Issue(issue));
+    ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, a_admin->Issue(issue));
     ASSERT_FALSE(issued.jti().empty());
     tokens.push_back(issued);
   }
@@ -212,7 +219,7 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
   {
     SCOPED_TRACE("revocation at A reaches B and C");
     ASSERT_OK_AND_ASSIGN(v1::RevokeResponse revoked,
-                         RevokeToken(*a_client, first.token()));
+                         RevokeToken(*a_admin, first.token()));
     const absl::Time acknowledged = absl::Now();
     EXPECT_EQ(revoked.jti(), first.jti());
     EXPECT_TRUE(IsRevokedVerdict(ValidateToken(*a_client, first.token())));
@@ -242,7 +249,7 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
     absl::StatusOr<v1::RevokeResponse> revoked;
     const absl::Time revoke_deadline = redis_back + absl::Seconds(5);
     for (;;) {
-      revoked = RevokeToken(*b_client, second.token());
+      revoked = RevokeToken(*b_admin, second.token());
       if (revoked.ok() ||
           revoked.status().code() != absl::StatusCode::kUnavailable ||
           absl::Now() >= revoke_deadline) {
@@ -349,7 +356,7 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
     }
     // A revocation cannot be acknowledged without Redis either.
     absl::StatusOr<v1::RevokeResponse> revoked =
-        RevokeToken(*c_client, late.token());
+        RevokeToken(*c_admin, late.token());
     EXPECT_EQ(revoked.status().code(), absl::StatusCode::kUnavailable)
         << revoked.status();
   }

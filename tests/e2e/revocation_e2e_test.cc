@@ -36,8 +36,9 @@ TEST(RevocationE2eTest, AcknowledgedRevocationsSurviveSigkill) {
   std::vector<v1::IssueResponse> kept;
   {
     ASSERT_OK_AND_ASSIGN(auto jwtd, JwtdProcess::Start({.data_dir = data_dir}));
-    ASSERT_OK_AND_ASSIGN(auto client,
-                         Client::Connect({.address = jwtd->address()}));
+    // Issue and Revoke: the privileged listener.
+    ASSERT_OK_AND_ASSIGN(
+        auto client, Client::Connect({.address = jwtd->privileged_address()}));
     for (int i = 0; i < kRevocations + 5; ++i) {
       v1::IssueRequest issue;
       issue.set_subject(absl::StrCat("user-", i));

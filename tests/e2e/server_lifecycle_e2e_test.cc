@@ -107,8 +107,8 @@ TEST(ServerLifecycleTest, RestartKeepsTheKey) {
   std::string kid;
   {
     ASSERT_OK_AND_ASSIGN(auto jwtd, JwtdProcess::Start({.data_dir = data_dir}));
-    ASSERT_OK_AND_ASSIGN(auto client,
-                         Client::Connect({.address = jwtd->address()}));
+    ASSERT_OK_AND_ASSIGN(
+        auto client, Client::Connect({.address = jwtd->privileged_address()}));
     v1::IssueRequest request;
     request.set_subject("alice");
     ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, client->Issue(request));
@@ -139,7 +139,10 @@ TEST(ServerLifecycleTest, TokensNeverReachTheLog) {
                        Client::Connect({.address = jwtd->address()}));
   v1::IssueRequest request;
   request.set_subject("alice");
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, client->Issue(request));
+  ASSERT_OK_AND_ASSIGN(
+      auto admin, Client::Connect({.address = jwtd->privileged_address()}));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin->Issue(request));
+  admin.reset();
   const std::string forged = issued.token() + "x";
   ASSERT_THAT(Validate(*client, issued.token()), IsOk());
   ASSERT_THAT(Validate(*client, forged), IsOk());
@@ -156,9 +159,9 @@ TEST(ServerLifecycleTest, UnixSocket) {
   ASSERT_OK_AND_ASSIGN(auto jwtd, JwtdProcess::Start({.grpc_listen = address}));
   EXPECT_EQ(jwtd->address(), address);
 
-  ASSERT_OK_AND_ASSIGN(
-      ProcessResult issue,
-      RunJwtctl({"--addr", address, "--format=text", "issue", "--sub", "a"}));
+  ASSERT_OK_AND_ASSIGN(ProcessResult issue,
+                       RunJwtctl({"--addr", jwtd->privileged_address(),
+                                  "--format=text", "issue", "--sub", "a"}));
   ASSERT_EQ(issue.exit_code, 0) << issue.err;
   ASSERT_OK_AND_ASSIGN(auto client, Client::Connect({.address = address}));
   ASSERT_OK_AND_ASSIGN(

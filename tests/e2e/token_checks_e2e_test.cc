@@ -42,9 +42,10 @@ TEST(TokenChecksTest, ExpiredTokenWithoutLeeway) {
   ASSERT_OK_AND_ASSIGN(auto client,
                        Client::Connect({.address = jwtd->address()}));
   // Issued through jwtctl to cover its --ttl parsing end to end.
-  ASSERT_OK_AND_ASSIGN(ProcessResult issue,
-                       RunJwtctl({"--addr", jwtd->address(), "--format", "text",
-                                  "issue", "--sub", "alice", "--ttl", "1s"}));
+  ASSERT_OK_AND_ASSIGN(
+      ProcessResult issue,
+      RunJwtctl({"--addr", jwtd->privileged_address(), "--format", "text",
+                 "issue", "--sub", "alice", "--ttl", "1s"}));
   ASSERT_EQ(issue.exit_code, 0) << issue.err;
   const std::string token(absl::StripSuffix(issue.out, "\n"));
 
@@ -95,7 +96,11 @@ TEST(TokenChecksTest, WrongIssuerWithTheSameKey) {
 
   v1::IssueRequest request;
   request.set_subject("alice");
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, client_a->Issue(request));
+  ASSERT_OK_AND_ASSIGN(
+      auto admin_a,
+      Client::Connect({.address = issuer_a->privileged_address()}));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin_a->Issue(request));
+  admin_a.reset();
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse at_a,
                        Validate(*client_a, issued.token()));
   EXPECT_TRUE(at_a.valid()) << at_a.DebugString();
@@ -117,11 +122,13 @@ TEST(TokenChecksTest, ServerAudiencePolicy) {
       auto jwtd, JwtdProcess::Start({.flags = {"--audience=orders,billing"}}));
   ASSERT_OK_AND_ASSIGN(auto client,
                        Client::Connect({.address = jwtd->address()}));
+  ASSERT_OK_AND_ASSIGN(
+      auto admin, Client::Connect({.address = jwtd->privileged_address()}));
 
   // No audience asked for: the first configured one.
   v1::IssueRequest defaulted;
   defaulted.set_subject("alice");
-  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, client->Issue(defaulted));
+  ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin->Issue(defaulted));
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
                        Validate(*client, issued.token()));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
@@ -135,7 +142,7 @@ TEST(TokenChecksTest, ServerAudiencePolicy) {
   v1::IssueRequest billing;
   billing.set_subject("alice");
   billing.add_audiences("billing");
-  ASSERT_OK_AND_ASSIGN(issued, client->Issue(billing));
+  ASSERT_OK_AND_ASSIGN(issued, admin->Issue(billing));
   ASSERT_OK_AND_ASSIGN(verdict, Validate(*client, issued.token()));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   // The request may narrow the policy further.
@@ -145,13 +152,15 @@ TEST(TokenChecksTest, ServerAudiencePolicy) {
   // A token for an audience outside the policy, from a jwtd without one
   // that shares the key.
   client.reset();
+  admin.reset();
   ASSERT_THAT(jwtd->Stop(), IsOk());
   std::string foreign_token;
   {
     ASSERT_OK_AND_ASSIGN(auto open_jwtd,
                          JwtdProcess::Start({.data_dir = jwtd->data_dir()}));
-    ASSERT_OK_AND_ASSIGN(auto open_client,
-                         Client::Connect({.address = open_jwtd->address()}));
+    ASSERT_OK_AND_ASSIGN(
+        auto open_client,
+        Client::Connect({.address = open_jwtd->privileged_address()}));
     v1::IssueRequest other;
     other.set_subject("alice");
     other.add_audiences("other");
@@ -178,8 +187,8 @@ TEST(TokenChecksTest, TtlLimits) {
   ASSERT_OK_AND_ASSIGN(
       auto jwtd,
       JwtdProcess::Start({.flags = {"--default-ttl=2m", "--max-ttl=10m"}}));
-  ASSERT_OK_AND_ASSIGN(auto client,
-                       Client::Connect({.address = jwtd->address()}));
+  ASSERT_OK_AND_ASSIGN(
+      auto client, Client::Connect({.address = jwtd->privileged_address()}));
   v1::IssueRequest request;
   request.set_subject("alice");
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, client->Issue(request));
