@@ -6,13 +6,19 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 list="$here/deps/debian-packages.txt"
 
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
-
+# A line is a package name, optionally followed by "unless-command=CMD": the
+# package is then not needed when CMD is already on PATH (installed outside
+# apt, e.g. Node.js from another repository, whose npm is bundled).
 missing=()
-for pkg in "${wanted[@]}"; do
+while read -r pkg condition _; do
+  [ -n "$pkg" ] || continue
+  if [[ "$condition" == unless-command=* ]] &&
+     command -v "${condition#unless-command=}" >/dev/null 2>&1; then
+    continue
+  fi
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
   [ "$status" = "installed" ] || missing+=("$pkg")
-done
+done < <(sed -e 's/#.*//' "$list")
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
