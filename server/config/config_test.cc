@@ -314,6 +314,15 @@ TEST(ConfigTest, SingleIssuerFromFlags) {
             std::vector<std::string>{"orders"});
 }
 
+// docs/jwtd.example.yaml documents every field: it must parse.
+TEST(ConfigTest, DocumentedExampleIsValid) {
+  ASSERT_OK_AND_ASSIGN(Config config, LoadConfigFile(JWTD_EXAMPLE_CONFIG));
+  EXPECT_EQ(config.issuers.size(), 3u);
+  EXPECT_EQ(config.privileged_listen, "unix:/run/jwtd/admin.sock");
+  EXPECT_TRUE(config.tls.mutual());
+  EXPECT_EQ(config.privileged_callers.size(), 2u);
+}
+
 // A missing file is reported with its path.
 TEST(ConfigTest, MissingFile) {
   EXPECT_THAT(LoadConfigFile("/nonexistent/jwtd.yaml"),
