@@ -61,6 +61,9 @@ ABSL_FLAG(std::string, max_ttl, "24h", "Longest lifetime a caller may ask for");
 ABSL_FLAG(std::string, revocation, "sqlite",
           "Where revocations are kept: sqlite (<data-dir>/revocations.db), "
           "or none; Redis is configured in the --config file");
+ABSL_FLAG(int, validation_cache_mib, 8,
+          "Memory for the validation cache of accepted tokens, in MiB "
+          "(0 to 1024; 0 turns it off)");
 ABSL_FLAG(std::string, shutdown_grace, "10s",
           "How long in-flight calls may finish after SIGTERM");
 
@@ -152,6 +155,14 @@ absl::StatusOr<config::Config> ConfigFromFlags() {
         "shutdown-grace", absl::GetFlag(FLAGS_shutdown_grace), false);
     if (!grace.ok()) return grace.status();
     config.shutdown_grace = *grace;
+  }
+  if (!file || Given("validation_cache_mib")) {
+    const int mib = absl::GetFlag(FLAGS_validation_cache_mib);
+    if (mib < 0 || mib > 1024) {
+      return absl::InvalidArgumentError(
+          "--validation-cache-mib must be from 0 to 1024");
+    }
+    config.validation_cache_mib = mib;
   }
   if (!file || Given("http_listen")) {
     config.http_listen = absl::GetFlag(FLAGS_http_listen);

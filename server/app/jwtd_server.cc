@@ -221,6 +221,8 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
   service::TokenServiceOptions options;
   options.default_ttl = config.default_ttl;
   options.max_ttl = config.max_ttl;
+  options.validation_cache_bytes =
+      static_cast<size_t>(config.validation_cache_mib) << 20;
   absl::StatusOr<std::unique_ptr<revocation::RevocationStore>> revocations =
       OpenRevocations(config, clock);
   if (!revocations.ok()) {

@@ -530,6 +530,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {
     JWTD_RETURN_IF_ERROR(ReadLimits(limits, &config.limits));
   }
   JWTD_RETURN_IF_ERROR(top.Duration("shutdown_grace", &config.shutdown_grace));
+  JWTD_RETURN_IF_ERROR(
+      top.Int("validation_cache_mib", 0, 1024, &config.validation_cache_mib));
   JWTD_RETURN_IF_ERROR(top.String("http_listen", &config.http_listen));
   JWTD_RETURN_IF_ERROR(top.String("public_url", &config.public_url));
   JWTD_RETURN_IF_ERROR(top.String("data_dir", &config.data_dir));

@@ -92,6 +92,9 @@ struct Config {
   // The first issuer signs (when its keys can); all are trusted.
   std::vector<IssuerConfig> issuers;
   RevocationConfig revocation;
+  // Memory for the validation cache (accepted tokens reused while their key
+  // set is unchanged and their time claims hold); 0 turns it off.
+  int validation_cache_mib = 8;
 };
 
 // Parses a YAML configuration strictly: unknown fields, wrong types, bad

@@ -778,6 +778,11 @@ TEST_F(LocalKeyRingTest, ReadersSeeConsistentSnapshots) {
     signers.insert(ring->ActiveSigningKey()->kid());
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  // On a loaded machine the readers may not have been scheduled between
+  // two ticks: give them a quiet moment (bounded) to complete a read.
+  for (int i = 0; i < 500 && consistent_reads.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   done.store(true);
   for (std::thread& reader : readers) reader.join();
   EXPECT_EQ(failures.load(), 0);

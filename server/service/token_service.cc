@@ -195,15 +195,40 @@ absl::StatusOr<Verdict> TokenService::Validate(
   if (absl::Status s = CheckRequirementsWellFormed(params.access); !s.ok()) {
     return s;
   }
-  absl::StatusOr<jose::VerifiedJwt> jwt =
-      Verify(params.token, params.audience, clock_->Now());
-  absl::Status status = jwt.status();
+  const absl::Time now = clock_->Now();
+  std::shared_ptr<const jose::VerifiedJwt> jwt =
+      FindCached(params.token, params.audience, now);
+  if (cache_->enabled()) cache_->RecordLookup(jwt != nullptr);
+  absl::Status status;
+  if (jwt == nullptr) {
+    size_t issuer_index = 0;
+    std::shared_ptr<const jose::KeySet> keys;
+    absl::StatusOr<jose::VerifiedJwt> verified =
+        Verify(params.token, params.audience, now, &issuer_index, &keys);
+    status = verified.status();
+    if (status.ok()) {
+      jwt = std::make_shared<const jose::VerifiedJwt>(*std::move(verified));
+      if (cache_->enabled()) {
+        auto entry = std::make_shared<CachedVerification>();
+        entry->jwt = jwt;
+        entry->issuer = issuer_index;
+        entry->keys = keys;
+        entry->audience = params.audience;
+        const jose::RegisteredClaims& registered = jwt->registered();
+        entry->expires_at = registered.expires_at;
+        entry->not_before = registered.not_before;
+        entry->issued_at = registered.issued_at;
+        cache_->Insert(params.token, std::move(entry));
+      }
+    }
+  }
+  // Revocation and the access decision are per call, cached or not.
   if (status.ok()) status = CheckNotRevoked(*jwt);
   if (status.ok()) status = DecideAccess(jwt->claims(), params.access);
 
   Verdict verdict;
   if (status.ok()) {
-    verdict.jwt = *std::move(jwt);
+    verdict.jwt = std::move(jwt);
     return verdict;
   }
   std::optional<jose::RejectReason> reason = jose::GetRejectReason(status);
@@ -214,7 +239,8 @@ absl::StatusOr<Verdict> TokenService::Validate(
 }
 
 absl::StatusOr<jose::VerifiedJwt> TokenService::Verify(
-    absl::string_view token, absl::string_view audience, absl::Time now) const {
+    absl::string_view token, absl::string_view audience, absl::Time now,
+    size_t* issuer_index, std::shared_ptr<const jose::KeySet>* keys_out) const {
   absl::StatusOr<jose::UnverifiedJws> jws =
       jose::UnverifiedJws::Parse(token, options_.limits);
   if (!jws.ok()) return jws.status();
@@ -223,7 +249,50 @@ absl::StatusOr<jose::VerifiedJwt> TokenService::Verify(
   if (absl::Status routed = Route(*jws, &issuer, &keys); !routed.ok()) {
     return routed;
   }
-  return issuer->validator.Validate(*std::move(jws), *keys, now, audience);
+  if (issuer_index != nullptr) {
+    *issuer_index = static_cast<size_t>(issuer - issuers_.data());
+  }
+  const jose::KeySet& key_set = *keys;
+  if (keys_out != nullptr) *keys_out = std::move(keys);
+  return issuer->validator.Validate(*std::move(jws), key_set, now, audience);
+}
+
+std::shared_ptr<const jose::VerifiedJwt> TokenService::FindCached(
+    absl::string_view token, absl::string_view audience, absl::Time now) const {
+  std::shared_ptr<const CachedVerification> entry = cache_->Find(token);
+  if (entry == nullptr || entry->audience != audience ||
+      entry->issuer >= issuers_.size()) {
+    return nullptr;
+  }
+  const Issuer& issuer = issuers_[entry->issuer];
+  // The very key set snapshot it was verified with: a rotation, a refresh
+  // or a reload makes a new one, and the entry is no longer used. (Owner
+  // comparison: no ABA, the weak_ptr keeps the old control block.)
+  std::shared_ptr<const jose::KeySet> current =
+      issuer.key_ring->VerificationKeys();
+  if (entry->keys.owner_before(current) || current.owner_before(entry->keys)) {
+    return nullptr;
+  }
+  // Time only moves the verdict one way, except when the clock jumps back:
+  // re-check every time claim as the validator does. Anything out of
+  // bounds falls back to full validation, which gives the exact verdict.
+  const jose::ValidationPolicy& policy = issuer.validator.policy();
+  if (entry->expires_at.has_value() &&
+      *entry->expires_at + policy.leeway <= now) {
+    return nullptr;
+  }
+  if (entry->not_before.has_value() &&
+      *entry->not_before > now + policy.leeway) {
+    return nullptr;
+  }
+  if (entry->issued_at.has_value()) {
+    if (*entry->issued_at > now + policy.leeway) return nullptr;
+    if (policy.max_age != absl::InfiniteDuration() &&
+        now - *entry->issued_at > policy.max_age + policy.leeway) {
+      return nullptr;
+    }
+  }
+  return entry->jwt;
 }
 
 absl::Status TokenService::CheckNotRevoked(const jose::VerifiedJwt& jwt) const {
@@ -333,7 +402,8 @@ absl::StatusOr<std::optional<jose::VerifiedJwt>> TokenService::Introspect(
   params.token = token;
   absl::StatusOr<Verdict> verdict = Validate(params);
   if (!verdict.ok()) return verdict.status();
-  return std::move(verdict->jwt);
+  if (verdict->jwt == nullptr) return std::nullopt;
+  return *verdict->jwt;
 }
 
 absl::Status TokenService::Route(

@@ -16,6 +16,7 @@
 #include "server/keyring/key_ring.h"
 #include "server/revocation/revocation_store.h"
 #include "server/service/access_policy.h"
+#include "server/service/validation_cache.h"
 #include "server/util/clock.h"
 
 namespace jwtd::service {
@@ -41,6 +42,9 @@ struct TokenServiceOptions {
   // Where revocations are kept; null: Revoke is FAILED_PRECONDITION and no
   // token reads as revoked. Must outlive the service.
   revocation::RevocationStore* revocations = nullptr;
+  // Budget of the validation cache (accepted tokens, reused while their key
+  // set is unchanged and their time claims hold); 0 turns it off.
+  size_t validation_cache_bytes = 0;
 };
 
 // Limits on what Issue accepts.
@@ -90,13 +94,15 @@ struct ValidateParams {
 // The answer to "is this token good for this request?".
 struct Verdict {
   // Set exactly when the token is valid and grants the requested access.
-  std::optional<jose::VerifiedJwt> jwt;
+  // Shared: a cached verification is handed out to every call that
+  // presents the same token.
+  std::shared_ptr<const jose::VerifiedJwt> jwt;
   // Set exactly when the token is rejected.
   std::optional<jose::RejectReason> reason;
   // Human-readable; never contains the token.
   std::string detail;
 
-  bool valid() const { return jwt.has_value(); }
+  bool valid() const { return jwt != nullptr; }
 };
 
 // Issues, validates and introspects tokens for one issuer with the keys of
@@ -146,6 +152,9 @@ class TokenService {
 
   const TokenServiceOptions& options() const { return options_; }
 
+  // Hits, misses and size of the validation cache (for metrics).
+  ValidationCacheStats CacheStats() const { return cache_->Stats(); }
+
  private:
   struct Issuer {
     jose::JwtValidator validator;
@@ -156,14 +165,25 @@ class TokenService {
                const Clock* clock)
       : options_(std::move(options)),
         issuers_(std::move(issuers)),
-        clock_(clock) {}
+        clock_(clock),
+        cache_(std::make_unique<ValidationCache>(
+            options_.validation_cache_bytes)) {}
 
   const Issuer& signing_issuer() const { return issuers_.front(); }
 
   // Parses, routes and validates `token` at `now` (no revocation check).
-  absl::StatusOr<jose::VerifiedJwt> Verify(absl::string_view token,
-                                           absl::string_view audience,
-                                           absl::Time now) const;
+  // On success, `issuer_index` and `keys` (when not null) say which issuer
+  // and key set snapshot verified it.
+  absl::StatusOr<jose::VerifiedJwt> Verify(
+      absl::string_view token, absl::string_view audience, absl::Time now,
+      size_t* issuer_index = nullptr,
+      std::shared_ptr<const jose::KeySet>* keys = nullptr) const;
+
+  // The cached verification of `token` for `audience` when it still holds
+  // at `now` (same key set, time claims in bounds), else null.
+  std::shared_ptr<const jose::VerifiedJwt> FindCached(
+      absl::string_view token, absl::string_view audience,
+      absl::Time now) const;
 
   // TokenRejected(kRevoked) when the store lists the token's jti;
   // UNAVAILABLE when the store cannot tell.
@@ -185,6 +205,7 @@ class TokenService {
   const TokenServiceOptions options_;
   const std::vector<Issuer> issuers_;
   const Clock* const clock_;
+  const std::unique_ptr<ValidationCache> cache_;
 };
 
 }  // namespace jwtd::service

@@ -57,6 +57,10 @@ class FakeKeyRing : public keyring::KeyRing {
   std::shared_ptr<const jose::KeySet> VerificationKeys() const override {
     return keys_;
   }
+  // A new snapshot (as a rotation, refresh or reload makes).
+  void ReplaceKeys(std::shared_ptr<const jose::KeySet> keys) {
+    keys_ = std::move(keys);
+  }
   absl::StatusOr<std::shared_ptr<const jose::KeySet>> KeysForUnknownKid(
       absl::string_view kid) override {
     ++unknown_kid_calls;
@@ -454,7 +458,7 @@ TEST_F(TokenServiceTest, ValidateWithRequirements) {
   ASSERT_OK_AND_ASSIGN(Verdict claim, service_->Validate(validate));
   EXPECT_EQ(claim.reason,
             std::optional<RejectReason>(RejectReason::kClaimMismatch));
-  EXPECT_FALSE(claim.jwt.has_value());
+  EXPECT_EQ(claim.jwt, nullptr);
 
   validate.access = {};
   validate.audience = kOtherAudience;  // token is for "api" only
@@ -806,6 +810,126 @@ TEST_F(TokenServiceTest, RevokeWithoutStore) {
   revoke.token = issued.token;
   EXPECT_THAT(service_->Revoke(revoke),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// The validation cache: accepted tokens are reused, never a rejection, and
+// a reused one is still checked for time, revocation, key set and access.
+class ValidationCacheServiceTest : public TokenServiceTest {
+ protected:
+  void SetUp() override {
+    TokenServiceTest::SetUp();
+    TokenServiceOptions options = DefaultOptions(ring_.get());
+    options.revocations = &store_;
+    options.validation_cache_bytes = 1 << 20;
+    ASSERT_OK_AND_ASSIGN(service_, TokenService::Create(options, &clock_));
+  }
+
+  absl::StatusOr<Verdict> Validate(const std::string& token,
+                                   std::string audience = "") {
+    ValidateParams params;
+    params.token = token;
+    params.audience = std::move(audience);
+    return service_->Validate(params);
+  }
+
+  FakeRevocationStore store_;
+};
+
+TEST_F(ValidationCacheServiceTest, SecondValidationIsAHitWithTheSameClaims) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  ASSERT_OK_AND_ASSIGN(Verdict first, Validate(issued.token));
+  ASSERT_TRUE(first.valid());
+  EXPECT_EQ(service_->CacheStats().hits, 0u);
+  ASSERT_OK_AND_ASSIGN(Verdict second, Validate(issued.token));
+  ASSERT_TRUE(second.valid());
+  EXPECT_EQ(service_->CacheStats().hits, 1u);
+  EXPECT_EQ(second.jwt.get(), first.jwt.get());
+  EXPECT_EQ(Member(second.jwt->claims(), "sub").string_value(), kSubject);
+  // A different requested audience is its own verification.
+  ASSERT_OK_AND_ASSIGN(Verdict other, Validate(issued.token, kOtherAudience));
+  EXPECT_EQ(other.reason, RejectReason::kWrongAudience);
+  ASSERT_OK_AND_ASSIGN(Verdict again, Validate(issued.token));
+  EXPECT_TRUE(again.valid());
+}
+
+TEST_F(ValidationCacheServiceTest, CachedTokenStillExpires) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  ASSERT_OK_AND_ASSIGN(Verdict fresh, Validate(issued.token));
+  ASSERT_TRUE(fresh.valid());
+  // exp + leeway (60 s) reached: the cached entry is not used.
+  clock_.Set(issued.expires_at + absl::Seconds(60));
+  ASSERT_OK_AND_ASSIGN(Verdict expired, Validate(issued.token));
+  EXPECT_EQ(expired.reason, RejectReason::kExpired);
+}
+
+TEST_F(ValidationCacheServiceTest, ClockJumpingBackIsCheckedAgain) {
+  IssueParams params = Params();
+  params.not_before = kNow + absl::Minutes(5);
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(params));
+  // Not valid yet: rejected, and the rejection is not cached...
+  ASSERT_OK_AND_ASSIGN(Verdict early, Validate(issued.token));
+  EXPECT_EQ(early.reason, RejectReason::kNotYetValid);
+  // ...so it becomes valid when its time comes.
+  clock_.Set(kNow + absl::Minutes(5));
+  ASSERT_OK_AND_ASSIGN(Verdict on_time, Validate(issued.token));
+  EXPECT_TRUE(on_time.valid());
+  // The clock steps back beyond nbf - leeway: the cached acceptance is not
+  // trusted; full validation says not yet valid.
+  clock_.Set(kNow);
+  ASSERT_OK_AND_ASSIGN(Verdict stepped_back, Validate(issued.token));
+  EXPECT_EQ(stepped_back.reason, RejectReason::kNotYetValid);
+}
+
+TEST_F(ValidationCacheServiceTest, RevocationAppliesToCachedTokens) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  ASSERT_OK_AND_ASSIGN(Verdict before, Validate(issued.token));
+  ASSERT_TRUE(before.valid());
+  RevokeParams revoke;
+  revoke.token = issued.token;
+  ASSERT_THAT(service_->Revoke(revoke), IsOk());
+  ASSERT_OK_AND_ASSIGN(Verdict after, Validate(issued.token));
+  EXPECT_EQ(after.reason, RejectReason::kRevoked);
+  // A store that cannot tell is UNAVAILABLE for cached tokens too.
+  store_.answer = absl::UnavailableError("down");
+  EXPECT_THAT(Validate(issued.token), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(ValidationCacheServiceTest, AccessIsDecidedPerCall) {
+  IssueParams params = Params();
+  params.scope = "read";
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(params));
+  ASSERT_OK_AND_ASSIGN(Verdict plain, Validate(issued.token));
+  ASSERT_TRUE(plain.valid());
+  ValidateParams needs_write;
+  needs_write.token = issued.token;
+  needs_write.access.scopes = {"write"};
+  ASSERT_OK_AND_ASSIGN(Verdict denied, service_->Validate(needs_write));
+  EXPECT_EQ(denied.reason, RejectReason::kInsufficientScope);
+}
+
+TEST_F(ValidationCacheServiceTest, AKeySetChangeDropsTheEntry) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  ASSERT_OK_AND_ASSIGN(Verdict cached, Validate(issued.token));
+  ASSERT_TRUE(cached.valid());
+  // The key is gone from the issuer's new key set: the token is no longer
+  // accepted, although it was cached.
+  std::unique_ptr<FakeKeyRing> other = NewEs256Ring();
+  ring_->ReplaceKeys(other->VerificationKeys());
+  ASSERT_OK_AND_ASSIGN(Verdict after, Validate(issued.token));
+  EXPECT_FALSE(after.valid());
+  EXPECT_EQ(service_->CacheStats().hits, 0u) << "a hit was not re-checked";
+}
+
+TEST_F(ValidationCacheServiceTest, RejectionsAreNeverCached) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
+  std::string forged = issued.token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(Verdict verdict, Validate(forged));
+    EXPECT_FALSE(verdict.valid());
+  }
+  EXPECT_EQ(service_->CacheStats().entries, 0u);
+  EXPECT_EQ(service_->CacheStats().hits, 0u);
 }
 
 }  // namespace
