@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
+#include "server/app/observability_wiring.h"
 #include "server/api/grpc_logging.h"
 #include "server/api/http_server.h"
 #include "server/api/listen_address.h"
@@ -94,6 +95,8 @@ struct JwtdServer::Parts {
   std::vector<std::unique_ptr<keyring::KeyRing>> rings;
   std::unique_ptr<service::TokenService> service;
   std::unique_ptr<api::TokenServiceHandler> handler;
+  // Outlives the servers; outlived by the rings and the store it reads.
+  Observability observability;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<api::HttpServer> http_server;
   std::string grpc_address;
@@ -164,8 +167,10 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
       service::TokenService::Create(std::move(options), clock);
   if (!service.ok()) return service.status();
   parts->service = *std::move(service);
-  parts->handler =
-      std::make_unique<api::TokenServiceHandler>(parts->service.get());
+  parts->observability = InstallObservability(
+      config, parts->rings, parts->revocations.get(), clock);
+  parts->handler = std::make_unique<api::TokenServiceHandler>(
+      parts->service.get(), parts->observability.validation_observer);
 
   grpc::ServerBuilder builder;
   int selected_port = 0;
@@ -174,6 +179,12 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
   // Without this a second jwtd could silently share the port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(parts->handler.get());
+  // The call observer goes last: it records the status actually sent.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(parts->observability.NewCallObserver());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   parts->grpc_server = builder.BuildAndStart();
   if (parts->grpc_server == nullptr) {
     return absl::UnavailableError(
@@ -190,6 +201,7 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     api::HttpEndpoints endpoints;
     endpoints.jwks = [svc] { return svc->PublicJwks(); };
     endpoints.liveness = [] { return absl::OkStatus(); };
+    endpoints.metrics = parts->observability.metrics_endpoint;
     const revocation::RevocationStore* revocations = parts->revocations.get();
     endpoints.readiness = [rings,
                            revocations]() -> absl::StatusOr<std::string> {

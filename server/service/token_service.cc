@@ -195,13 +195,15 @@ absl::StatusOr<Verdict> TokenService::Validate(
   if (absl::Status s = CheckRequirementsWellFormed(params.access); !s.ok()) {
     return s;
   }
+  const Issuer* routed = nullptr;
   absl::StatusOr<jose::VerifiedJwt> jwt =
-      Verify(params.token, params.audience, clock_->Now());
+      Verify(params.token, params.audience, clock_->Now(), &routed);
   absl::Status status = jwt.status();
   if (status.ok()) status = CheckNotRevoked(*jwt);
   if (status.ok()) status = DecideAccess(jwt->claims(), params.access);
 
   Verdict verdict;
+  if (routed != nullptr) verdict.issuer = routed->validator.policy().issuer;
   if (status.ok()) {
     verdict.jwt = *std::move(jwt);
     return verdict;
@@ -214,15 +216,17 @@ absl::StatusOr<Verdict> TokenService::Validate(
 }
 
 absl::StatusOr<jose::VerifiedJwt> TokenService::Verify(
-    absl::string_view token, absl::string_view audience, absl::Time now) const {
+    absl::string_view token, absl::string_view audience, absl::Time now,
+    const Issuer** routed) const {
   absl::StatusOr<jose::UnverifiedJws> jws =
       jose::UnverifiedJws::Parse(token, options_.limits);
   if (!jws.ok()) return jws.status();
   const Issuer* issuer = nullptr;
   std::shared_ptr<const jose::KeySet> keys;
-  if (absl::Status routed = Route(*jws, &issuer, &keys); !routed.ok()) {
-    return routed;
-  }
+  absl::Status route = Route(*jws, &issuer, &keys);
+  // Route names the issuer even when it fails later (an unreachable JWKS).
+  if (routed != nullptr) *routed = issuer;
+  if (!route.ok()) return route;
   return issuer->validator.Validate(*std::move(jws), *keys, now, audience);
 }
 

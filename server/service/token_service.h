@@ -95,6 +95,11 @@ struct Verdict {
   std::optional<jose::RejectReason> reason;
   // Human-readable; never contains the token.
   std::string detail;
+  // The configured issuer (its policy's issuer string) whose keys and policy
+  // judged the token; empty when the token reached none (malformed, or an
+  // `iss` no trusted issuer has). Never taken from the token unchecked: for
+  // metrics and logs.
+  std::string issuer;
 
   bool valid() const { return jwt.has_value(); }
 };
@@ -161,9 +166,11 @@ class TokenService {
   const Issuer& signing_issuer() const { return issuers_.front(); }
 
   // Parses, routes and validates `token` at `now` (no revocation check).
-  absl::StatusOr<jose::VerifiedJwt> Verify(absl::string_view token,
-                                           absl::string_view audience,
-                                           absl::Time now) const;
+  // `routed`, when not null, is set to the issuer the token was routed to
+  // (null when routing failed).
+  absl::StatusOr<jose::VerifiedJwt> Verify(
+      absl::string_view token, absl::string_view audience, absl::Time now,
+      const Issuer** routed = nullptr) const;
 
   // TokenRejected(kRevoked) when the store lists the token's jti;
   // UNAVAILABLE when the store cannot tell.
