@@ -143,10 +143,9 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
   if (on_validation_) {
     on_validation_(ValidationEvent{
         .valid = verdict->valid(),
-        .reason = verdict->valid()
-                      ? absl::string_view()
-                      : absl::string_view(jwtd::v1::Reason_Name(
-                            ReasonToProto(*verdict->reason))),
+        .reason = verdict->valid() ? absl::string_view()
+                                   : absl::string_view(jwtd::v1::Reason_Name(
+                                         ReasonToProto(*verdict->reason))),
         .issuer = verdict->issuer});
   }
   return Finish(context, absl::OkStatus());

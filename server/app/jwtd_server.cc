@@ -8,11 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
-#include "server/app/observability_wiring.h"
 #include "server/api/grpc_logging.h"
 #include "server/api/http_server.h"
 #include "server/api/listen_address.h"
 #include "server/api/token_service_handler.h"
+#include "server/app/observability_wiring.h"
 #include "server/jose/algorithm.h"
 #include "server/jose/json.h"
 #include "server/keyring/registry.h"
@@ -167,8 +167,8 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
       service::TokenService::Create(std::move(options), clock);
   if (!service.ok()) return service.status();
   parts->service = *std::move(service);
-  parts->observability = InstallObservability(
-      config, parts->rings, parts->revocations.get(), clock);
+  parts->observability = InstallObservability(config, parts->rings,
+                                              parts->revocations.get(), clock);
   parts->handler = std::make_unique<api::TokenServiceHandler>(
       parts->service.get(), parts->observability.validation_observer);
 

@@ -45,9 +45,9 @@ std::vector<RpcMethod> ServedMethods() {
           "TokenService");
   for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
     const google::protobuf::MethodDescriptor& method = *service->method(i);
-    methods.push_back({absl::StrCat("/", service->full_name(), "/",
-                                    method.name()),
-                       TypeOf(method)});
+    methods.push_back(
+        {absl::StrCat("/", service->full_name(), "/", method.name()),
+         TypeOf(method)});
   }
   // gRPC's built-in health service (grpc/health/v1/health.proto; its
   // descriptor is not linked in).
@@ -75,8 +75,7 @@ Observability InstallObservability(
   }
 
   Observability result;
-  result.metrics =
-      std::make_shared<observability::Metrics>(std::move(options));
+  result.metrics = std::make_shared<observability::Metrics>(std::move(options));
   // A later config field may turn per-call logs off.
   result.call_options.log_calls = true;
 

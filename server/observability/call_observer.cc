@@ -74,10 +74,10 @@ class CallObserver : public grpc::experimental::Interceptor {
     if (!done_) Done(grpc::StatusCode::CANCELLED, /*with_peer=*/false);
   }
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (!done_ &&
-        methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::PRE_SEND_STATUS)) {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (!done_ && methods->QueryInterceptionHookPoint(
+                      InterceptionHookPoints::PRE_SEND_STATUS)) {
       Done(methods->GetSendStatus().error_code(), /*with_peer=*/true);
     }
     methods->Proceed();

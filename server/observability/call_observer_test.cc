@@ -66,7 +66,8 @@ class FakeTokenService final : public jwtd::v1::TokenService::CallbackService {
 // authorization interceptor denying a call would.
 class DenyEverything : public grpc::experimental::Interceptor {
  public:
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       methods->ModifySendStatus(
@@ -90,10 +91,9 @@ MetricsOptions ServedMethods() {
       jwtd::v1::ValidateRequest::descriptor()->file()->FindServiceByName(
           "TokenService");
   for (int i = 0; i < service->method_count(); ++i) {
-    options.methods.push_back(
-        {absl::StrCat("/", service->full_name(), "/",
-                      service->method(i)->name()),
-         RpcType::kUnary});
+    options.methods.push_back({absl::StrCat("/", service->full_name(), "/",
+                                            service->method(i)->name()),
+                               RpcType::kUnary});
   }
   return options;
 }
@@ -147,14 +147,12 @@ std::vector<google::protobuf::Struct> RpcLines(const std::string& log) {
   std::vector<google::protobuf::Struct> lines;
   for (absl::string_view line : absl::StrSplit(log, '\n')) {
     google::protobuf::Struct parsed;
-    if (!google::protobuf::util::JsonStringToMessage(std::string(line),
-                                                     &parsed)
+    if (!google::protobuf::util::JsonStringToMessage(std::string(line), &parsed)
              .ok()) {
       continue;
     }
     auto msg = parsed.fields().find("msg");
-    if (msg != parsed.fields().end() &&
-        msg->second.string_value() == "rpc") {
+    if (msg != parsed.fields().end() && msg->second.string_value() == "rpc") {
       lines.push_back(parsed);
     }
   }
@@ -234,9 +232,8 @@ TEST_F(CallObserverTest, CountsCallsByCode) {
   EXPECT_THAT(FindSample(text, "grpc_server_handled_total",
                          WithCode(validate, "INTERNAL")),
               Optional(1.0));
-  EXPECT_THAT(
-      FindSample(text, "grpc_server_handling_seconds_count", validate),
-      Optional(6.0));
+  EXPECT_THAT(FindSample(text, "grpc_server_handling_seconds_count", validate),
+              Optional(6.0));
   // Unimplemented handlers of the generated service count as themselves.
   grpc::ClientContext context;
   jwtd::v1::GetKeySetResponse response;
@@ -295,7 +292,8 @@ TEST_F(CallObserverTest, LogsOneLinePerCallWithoutTheToken) {
   EXPECT_EQ(Field(lines[0], "grpc.method"), "/jwtd.v1.TokenService/Validate");
   EXPECT_EQ(Field(lines[0], "grpc.code"), "OK");
   EXPECT_THAT(Field(lines[0], "duration"), MatchesRegex("0\\.[0-9]{6}"));
-  EXPECT_THAT(Field(lines[0], "peer"), MatchesRegex("ipv4:127\\.0\\.0\\.1:[0-9]+"));
+  EXPECT_THAT(Field(lines[0], "peer"),
+              MatchesRegex("ipv4:127\\.0\\.0\\.1:[0-9]+"));
   EXPECT_EQ(Field(lines[1], "level"), "warning");
   EXPECT_EQ(Field(lines[1], "grpc.code"), "PERMISSION_DENIED");
   // Nothing of the request or the status message.

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/strip.h"
-
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -93,19 +92,22 @@ Metrics::Metrics(MetricsOptions options)
                   .Register(*registry_);
   handled_ = &prometheus::BuildCounter()
                   .Name("grpc_server_handled_total")
-                  .Help("Total number of RPCs completed on the server, "
-                        "regardless of success or failure.")
+                  .Help(
+                      "Total number of RPCs completed on the server, "
+                      "regardless of success or failure.")
                   .Register(*registry_);
   handling_ = &prometheus::BuildHistogram()
                    .Name("grpc_server_handling_seconds")
-                   .Help("Histogram of response latency (seconds) of gRPC "
-                         "that had been application-level handled by the "
-                         "server.")
+                   .Help(
+                       "Histogram of response latency (seconds) of gRPC "
+                       "that had been application-level handled by the "
+                       "server.")
                    .Register(*registry_);
   validations_ = &prometheus::BuildCounter()
                       .Name("jwtd_validations_total")
-                      .Help("Validate verdicts by result, reason and the "
-                            "configured issuer that judged the token.")
+                      .Help(
+                          "Validate verdicts by result, reason and the "
+                          "configured issuer that judged the token.")
                       .Register(*registry_);
   keyring_keys_ = &prometheus::BuildGauge()
                        .Name("jwtd_keyring_keys")
@@ -114,20 +116,23 @@ Metrics::Metrics(MetricsOptions options)
   keyring_degraded_ =
       &prometheus::BuildGauge()
            .Name("jwtd_keyring_degraded")
-           .Help("1 when an issuer's keys could not be refreshed and the "
-                 "last good keys are served.")
+           .Help(
+               "1 when an issuer's keys could not be refreshed and the "
+               "last good keys are served.")
            .Register(*registry_);
   keyring_last_refresh_ =
       &prometheus::BuildGauge()
            .Name("jwtd_keyring_last_refresh_timestamp_seconds")
-           .Help("Unix time of the last successful load or refresh of an "
-                 "issuer's keys.")
+           .Help(
+               "Unix time of the last successful load or refresh of an "
+               "issuer's keys.")
            .Register(*registry_);
   keyring_retire_ =
       &prometheus::BuildGauge()
            .Name("jwtd_keyring_active_key_retire_seconds")
-           .Help("Seconds until the active signing key of a rotating key "
-                 "ring stops signing.")
+           .Help(
+               "Seconds until the active signing key of a rotating key "
+               "ring stops signing.")
            .Register(*registry_);
   store_healthy_ = &prometheus::BuildGauge()
                         .Name("jwtd_revocation_store_healthy")
@@ -140,8 +145,9 @@ Metrics::Metrics(MetricsOptions options)
   store_fail_open_ =
       &prometheus::BuildCounter()
            .Name("jwtd_revocation_store_fail_open_answers_total")
-           .Help("Revocation checks answered from a possibly stale view "
-                 "while the store was unavailable (fail-open).")
+           .Help(
+               "Revocation checks answered from a possibly stale view "
+               "while the store was unavailable (fail-open).")
            .Register(*registry_);
 
   issuer_labels_.push_back("");
@@ -172,12 +178,12 @@ std::unique_ptr<Metrics::RpcSeries> Metrics::MakeRpcSeries(
   const prometheus::Labels labels =
       RpcLabels(RpcTypeName(type), service, method);
   series->started = &started_->Add(labels);
-  series->handling =
-      &handling_->Add(labels, options_.handling_seconds_buckets);
+  series->handling = &handling_->Add(labels, options_.handling_seconds_buckets);
   for (int code = 0; code < kCodes; ++code) {
     prometheus::Labels with_code = labels;
-    with_code.emplace("grpc_code", std::string(GrpcCodeName(
-                                       static_cast<grpc::StatusCode>(code))));
+    with_code.emplace(
+        "grpc_code",
+        std::string(GrpcCodeName(static_cast<grpc::StatusCode>(code))));
     series->handled[code] = &handled_->Add(with_code);
   }
   return series;
@@ -243,14 +249,14 @@ void Metrics::SetKeyRing(absl::string_view issuer,
   std::optional<double> refreshed;
   if (gauges.last_refresh.has_value() &&
       *gauges.last_refresh != absl::InfinitePast()) {
-    refreshed = absl::ToDoubleSeconds(*gauges.last_refresh -
-                                      absl::UnixEpoch());
+    refreshed = absl::ToDoubleSeconds(*gauges.last_refresh - absl::UnixEpoch());
   }
   SetOrRemove(*keyring_last_refresh_, labels, refreshed);
   std::optional<double> retire;
   if (gauges.active_key_retires_in.has_value() &&
       *gauges.active_key_retires_in != absl::InfiniteDuration()) {
-    retire = std::max(0.0, absl::ToDoubleSeconds(*gauges.active_key_retires_in));
+    retire =
+        std::max(0.0, absl::ToDoubleSeconds(*gauges.active_key_retires_in));
   }
   SetOrRemove(*keyring_retire_, labels, retire);
 }

@@ -58,7 +58,7 @@ struct MetricsOptions {
   // the top buckets catch remote JWKS fetches and stalls).
   std::vector<double> handling_seconds_buckets = {
       0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-      0.025,   0.05,   0.1,     0.25,   0.5,   1,     2.5,    5};
+      0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
 };
 
 // What a key ring reports at a scrape (see keyring::KeyRingStatus).

@@ -59,8 +59,7 @@ TEST(MetricsTest, ServedMethodsStartAtZeroForEveryCode) {
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_started_total counter"));
   EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_handled_total counter"));
-  EXPECT_THAT(text,
-              HasSubstr("# TYPE grpc_server_handling_seconds histogram"));
+  EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_handling_seconds histogram"));
   EXPECT_THAT(FindSample(text, "grpc_server_started_total", ValidateLabels()),
               Optional(0.0));
   for (const char* code : {"OK", "CANCELLED", "PERMISSION_DENIED",
@@ -70,12 +69,11 @@ TEST(MetricsTest, ServedMethodsStartAtZeroForEveryCode) {
                 Optional(0.0))
         << code;
   }
-  EXPECT_THAT(
-      FindSample(text, "grpc_server_started_total",
-                 {{"grpc_type", "server_stream"},
-                  {"grpc_service", "grpc.health.v1.Health"},
-                  {"grpc_method", "Watch"}}),
-      Optional(0.0));
+  EXPECT_THAT(FindSample(text, "grpc_server_started_total",
+                         {{"grpc_type", "server_stream"},
+                          {"grpc_service", "grpc.health.v1.Health"},
+                          {"grpc_method", "Watch"}}),
+              Optional(0.0));
   // Buckets from 50 us to 5 s.
   EXPECT_THAT(FindSample(text, "grpc_server_handling_seconds_bucket",
                          With(ValidateLabels(), "le", "5e-05")),
@@ -87,13 +85,11 @@ TEST(MetricsTest, ServedMethodsStartAtZeroForEveryCode) {
 
 TEST(MetricsTest, CountsCallsByCodeWithTheirLatency) {
   Metrics metrics(Options());
-  const Metrics::RpcSeries* validate =
-      metrics.Rpc(kValidate, RpcType::kUnary);
+  const Metrics::RpcSeries* validate = metrics.Rpc(kValidate, RpcType::kUnary);
   EXPECT_EQ(metrics.Rpc(kValidate, RpcType::kUnary), validate);
   for (int i = 0; i < 3; ++i) {
     metrics.RpcStarted(*validate);
-    metrics.RpcHandled(*validate, grpc::StatusCode::OK,
-                       absl::Microseconds(80));
+    metrics.RpcHandled(*validate, grpc::StatusCode::OK, absl::Microseconds(80));
   }
   metrics.RpcStarted(*validate);
   metrics.RpcHandled(*validate, grpc::StatusCode::PERMISSION_DENIED,
@@ -108,9 +104,9 @@ TEST(MetricsTest, CountsCallsByCodeWithTheirLatency) {
       FindSample(text, "grpc_server_handled_total",
                  With(ValidateLabels(), "grpc_code", "PERMISSION_DENIED")),
       Optional(1.0));
-  EXPECT_THAT(FindSample(text, "grpc_server_handling_seconds_count",
-                         ValidateLabels()),
-              Optional(4.0));
+  EXPECT_THAT(
+      FindSample(text, "grpc_server_handling_seconds_count", ValidateLabels()),
+      Optional(4.0));
   EXPECT_THAT(FindSample(text, "grpc_server_handling_seconds_bucket",
                          With(ValidateLabels(), "le", "0.0001")),
               Optional(3.0));
@@ -151,12 +147,14 @@ TEST(MetricsTest, CountsValidationsWithBoundedIssuers) {
   metrics.RecordValidation(false, "REASON_EXPIRED", kPartner);
   metrics.RecordValidation(false, "REASON_MALFORMED", "");
   // Not a configured issuer: never a label value.
-  metrics.RecordValidation(false, "REASON_WRONG_ISSUER", "https://evil.example");
+  metrics.RecordValidation(false, "REASON_WRONG_ISSUER",
+                           "https://evil.example");
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("# TYPE jwtd_validations_total counter"));
-  EXPECT_THAT(FindSample(text, "jwtd_validations_total",
-                         {{"result", "valid"}, {"reason", ""}, {"issuer", kIssuer}}),
-              Optional(2.0));
+  EXPECT_THAT(
+      FindSample(text, "jwtd_validations_total",
+                 {{"result", "valid"}, {"reason", ""}, {"issuer", kIssuer}}),
+      Optional(2.0));
   EXPECT_THAT(FindSample(text, "jwtd_validations_total",
                          {{"result", "invalid"},
                           {"reason", "REASON_EXPIRED"},
@@ -260,19 +258,18 @@ TEST(MetricsTest, ScrapeHooksRunBeforeEachRender) {
     metrics.SetKeyRing(kIssuer, gauges);
   });
   metrics.AddScrapeHook([&] { order.push_back(2); });
-  EXPECT_THAT(FindSample(metrics.Render(), "jwtd_keyring_keys",
-                         {{"issuer", kIssuer}}),
-              Optional(1.0));
-  EXPECT_THAT(FindSample(metrics.Render(), "jwtd_keyring_keys",
-                         {{"issuer", kIssuer}}),
-              Optional(2.0));
+  EXPECT_THAT(
+      FindSample(metrics.Render(), "jwtd_keyring_keys", {{"issuer", kIssuer}}),
+      Optional(1.0));
+  EXPECT_THAT(
+      FindSample(metrics.Render(), "jwtd_keyring_keys", {{"issuer", kIssuer}}),
+      Optional(2.0));
   EXPECT_EQ(order, (std::vector<int>{1, 2, 1, 2}));
 }
 
 TEST(MetricsTest, RecordsFromManyThreadsWhileScraped) {
   Metrics metrics(Options());
-  const Metrics::RpcSeries* validate =
-      metrics.Rpc(kValidate, RpcType::kUnary);
+  const Metrics::RpcSeries* validate = metrics.Rpc(kValidate, RpcType::kUnary);
   constexpr int kThreads = 4;
   constexpr int kCalls = 2000;
   std::atomic<bool> stop{false};
