@@ -79,12 +79,15 @@ Observability InstallObservability(
   // A later config field may turn per-call logs off.
   result.call_options.log_calls = true;
 
-  observability::Metrics* metrics = result.metrics.get();
-  result.validation_observer = [metrics](const api::ValidationEvent& event) {
-    metrics->RecordValidation(event.valid, event.reason, event.issuer);
+  // The callbacks share ownership: copies of them keep the metrics alive.
+  std::shared_ptr<observability::Metrics> shared = result.metrics;
+  result.validation_observer = [shared](const api::ValidationEvent& event) {
+    shared->RecordValidation(event.valid, event.reason, event.issuer);
   };
-  result.metrics_endpoint = [metrics] { return metrics->Render(); };
+  result.metrics_endpoint = [shared] { return shared->Render(); };
 
+  // The hook is owned by the metrics: a plain pointer back to them.
+  observability::Metrics* metrics = result.metrics.get();
   const auto* redis =
       dynamic_cast<const revocation::RedisRevocationStore*>(revocations);
   const std::string store_name =
