@@ -12,6 +12,9 @@ find_package(simdjson CONFIG REQUIRED)
 find_package(CURL REQUIRED)
 find_package(civetweb CONFIG REQUIRED)
 find_package(yaml-cpp CONFIG REQUIRED)
+# Metrics: the registry and text serializer (prometheus-cpp::core); /metrics
+# is served by jwtd's own civetweb listener, not prometheus-cpp's exposer.
+find_package(prometheus-cpp CONFIG REQUIRED)
 # Shared revocation list: hiredis through pkg-config (Debian's
 # HiredisConfig.cmake is broken), giving PkgConfig::hiredis.
 find_package(PkgConfig REQUIRED)

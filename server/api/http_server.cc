@@ -35,8 +35,12 @@ constexpr absl::string_view kDiscoveryPath =
     "/.well-known/openid-configuration";
 constexpr absl::string_view kHealthPath = "/healthz";
 constexpr absl::string_view kReadyPath = "/readyz";
+constexpr absl::string_view kMetricsPath = "/metrics";
 
 constexpr absl::string_view kTextPlain = "text/plain; charset=utf-8";
+// Prometheus' text exposition format.
+constexpr absl::string_view kMetricsType =
+    "text/plain; version=0.0.4; charset=utf-8";
 constexpr absl::string_view kNoStore = "no-store";
 
 struct ListenAddress {
@@ -209,8 +213,9 @@ class HttpServer::Router {
     }
     const absl::string_view path =
         info.local_uri != nullptr ? info.local_uri : "";
+    const bool metrics = path == kMetricsPath && endpoints_.metrics != nullptr;
     if (path != kJwksPath && path != kDiscoveryPath && path != kHealthPath &&
-        path != kReadyPath) {
+        path != kReadyPath && !metrics) {
       return Send(connection, {.status = 404, .body = "not found"});
     }
     const absl::string_view method = info.request_method;
@@ -229,6 +234,10 @@ class HttpServer::Router {
     }
     if (path == kHealthPath) {
       return SendProbe(connection, endpoints_.liveness(), "ok");
+    }
+    if (metrics) {
+      return Send(connection,
+                  {.content_type = kMetricsType, .body = endpoints_.metrics()});
     }
     absl::StatusOr<std::string> ready = endpoints_.readiness();
     return SendProbe(connection, ready.status(),
@@ -262,7 +271,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   if (!endpoints.jwks || !endpoints.openid_configuration ||
       !endpoints.liveness || !endpoints.readiness) {
     return absl::InvalidArgumentError(
-        "HTTP server: every HttpEndpoints callback must be set");
+        "HTTP server: every HttpEndpoints callback but metrics must be set");
   }
   if (options.threads < 1 || options.threads > kMaxThreads) {
     return absl::InvalidArgumentError(

@@ -14,7 +14,8 @@ struct mg_context;
 
 namespace jwtd::api {
 
-// What the HTTP listener serves. Every callback must be set, is called from
+// What the HTTP listener serves. Every callback but `metrics` must be set;
+// each is called from
 // several server threads at once (so must be thread-safe), and must stay
 // callable until the HttpServer is destroyed. They hold no HTTP knowledge:
 // the server turns their results into responses.
@@ -29,6 +30,9 @@ struct HttpEndpoints {
   // or "ready; degraded: ..." while serving keys that could not be
   // refreshed); an error status (503, its message as body) otherwise.
   std::function<absl::StatusOr<std::string>()> readiness;
+  // /metrics: the Prometheus text exposition (format 0.0.4); served
+  // verbatim. Optional: unset, /metrics is 404.
+  std::function<std::string()> metrics;
 };
 
 struct HttpServerOptions {
@@ -56,6 +60,9 @@ struct HttpServerOptions {
 //       the same, with Content-Type: application/json
 //   GET|HEAD /healthz   200 "ok", or 503 with the liveness status message
 //   GET|HEAD /readyz    200 with the readiness body, or 503 with the message
+//   GET|HEAD /metrics   200, Content-Type: text/plain; version=0.0.4;
+//       charset=utf-8, Cache-Control: no-store (404 without a metrics
+//       callback)
 //
 // Any other path: 404. Another method on a known path: 405 with
 // "Allow: GET, HEAD". A request that carries a body (Content-Length > 0 or

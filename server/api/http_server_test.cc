@@ -348,6 +348,39 @@ TEST_F(HttpServerTest, UnknownPathsAre404) {
   EXPECT_EQ(Get("/nope", {.method = "POST"}).status, 404);
 }
 
+// /metrics exists only with a metrics callback, which runs per request (the
+// scrape) and whose text is served verbatim.
+TEST_F(HttpServerTest, ServesMetricsWhenConfigured) {
+  std::atomic<int> scrapes{0};
+  HttpEndpoints endpoints = fake_.Get();
+  endpoints.metrics = [&scrapes] {
+    return absl::StrCat("# TYPE jwtd_test counter\njwtd_test ", ++scrapes,
+                        "\n");
+  };
+  absl::StatusOr<std::unique_ptr<HttpServer>> started =
+      HttpServer::Start(LocalOptions(), std::move(endpoints));
+  ASSERT_TRUE(started.ok()) << started.status();
+  server_ = *std::move(started);
+
+  Reply reply = Get("/metrics");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "# TYPE jwtd_test counter\njwtd_test 1\n");
+  EXPECT_EQ(reply.Header("Content-Type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(reply.Header("Cache-Control"), "no-store");
+  EXPECT_EQ(reply.Header("Access-Control-Allow-Origin"), "<absent>");
+  EXPECT_EQ(Get("/metrics?name=x").body,
+            "# TYPE jwtd_test counter\njwtd_test 2\n");
+
+  reply = Get("/metrics", {.method = "HEAD"});
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "");
+  reply = Get("/metrics", {.method = "POST"});
+  EXPECT_EQ(reply.status, 405);
+  EXPECT_EQ(reply.Header("Allow"), "GET, HEAD");
+  EXPECT_EQ(Get("/metrics/x").status, 404);
+}
+
 TEST_F(HttpServerTest, PathIsNormalizedAndQueryIgnored) {
   StartServer();
   EXPECT_EQ(Get("/.well-known/jwks.json?x=1&kid=2").body, kJwks);

@@ -164,6 +164,14 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
     response->set_reason(ReasonToProto(*verdict->reason));
     response->set_detail(std::move(verdict->detail));
   }
+  if (on_validation_) {
+    on_validation_(ValidationEvent{
+        .valid = verdict->valid(),
+        .reason = verdict->valid() ? absl::string_view()
+                                   : absl::string_view(jwtd::v1::Reason_Name(
+                                         ReasonToProto(*verdict->reason))),
+        .issuer = verdict->issuer});
+  }
   return Finish(context, absl::OkStatus());
 }
 

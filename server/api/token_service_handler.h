@@ -1,13 +1,30 @@
 #ifndef JWTD_SERVER_API_TOKEN_SERVICE_HANDLER_H_
 #define JWTD_SERVER_API_TOKEN_SERVICE_HANDLER_H_
 
+#include <functional>
 #include <utility>
 
+#include "absl/strings/string_view.h"
 #include "jwtd/v1/token_service.grpc.pb.h"
 #include "server/api/caller_policy.h"
 #include "server/service/token_service.h"
 
 namespace jwtd::api {
+
+// What one Validate call decided, for metrics. Holds nothing of the token.
+struct ValidationEvent {
+  bool valid = false;
+  // The jwtd.v1.Reason name ("REASON_EXPIRED"); empty when valid.
+  absl::string_view reason;
+  // The configured issuer that judged the token; empty when none did.
+  absl::string_view issuer;
+};
+
+// Told of every Validate verdict (not of calls that fail with a non-OK
+// status: those are the request's or the service's fault, and counted per
+// gRPC code). Called on the request path, from many threads at once: must
+// be thread-safe and cheap.
+using ValidationObserver = std::function<void(const ValidationEvent&)>;
 
 // The gRPC face of TokenService: checks the request's shape, converts it,
 // calls the service, converts the answer and maps the status. Thin by
@@ -17,9 +34,14 @@ namespace jwtd::api {
 class TokenServiceHandler final
     : public jwtd::v1::TokenService::CallbackService {
  public:
-  // `service` must outlive the handler.
-  TokenServiceHandler(const service::TokenService* service, CallerPolicy policy)
-      : service_(service), policy_(std::move(policy)) {}
+  // `service` must outlive the handler. `policy` decides who may call
+  // what on this handler's listener. `on_validation`, when set, is told of
+  // every Validate verdict.
+  TokenServiceHandler(const service::TokenService* service, CallerPolicy policy,
+                      ValidationObserver on_validation = nullptr)
+      : service_(service),
+        policy_(std::move(policy)),
+        on_validation_(std::move(on_validation)) {}
 
   grpc::ServerUnaryReactor* Issue(grpc::CallbackServerContext* context,
                                   const jwtd::v1::IssueRequest* request,
@@ -47,6 +69,7 @@ class TokenServiceHandler final
 
   const service::TokenService* const service_;
   const CallerPolicy policy_;
+  const ValidationObserver on_validation_;
 };
 
 }  // namespace jwtd::api

@@ -20,6 +20,7 @@
 #include "server/api/token_service_handler.h"
 #include "server/app/call_tracker.h"
 #include "server/app/grpc_listener.h"
+#include "server/app/observability_wiring.h"
 #include "server/jose/algorithm.h"
 #include "server/jose/json.h"
 #include "server/keyring/registry.h"
@@ -134,9 +135,11 @@ struct JwtdServer::Parts {
   std::unique_ptr<service::TokenService> service;
   std::unique_ptr<api::TokenServiceHandler> main_handler;
   std::unique_ptr<api::TokenServiceHandler> privileged_handler;
+  // Outlives the servers; outlived by the rings and the store it reads.
+  Observability observability;
+  CallTracker calls;
   // Main first; the privileged listener, when configured, second.
   std::vector<GrpcListener> listeners;
-  CallTracker calls;
   std::unique_ptr<api::HttpServer> http_server;
   std::string http_address;
   bool shut_down = false;
@@ -254,10 +257,14 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
   if (!service.ok()) return service.status();
   parts->service = *std::move(service);
 
+  parts->observability =
+      InstallObservability(config, parts->rings, parts->revocations.get(),
+                           clock, parts->service.get());
   parts->main_handler = std::make_unique<api::TokenServiceHandler>(
       parts->service.get(),
       api::CallerPolicy(api::CallerPolicy::Listener::kMain,
-                        config.privileged_callers));
+                        config.privileged_callers),
+      parts->observability.validation_observer);
 
   // What runs around every call of a listener.
   auto interceptors = [&parts] {
@@ -265,6 +272,9 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         factories;
     factories.push_back(parts->calls.NewInterceptorFactory());
+    // The call observer goes last: gRPC runs the send hooks in order, so
+    // the last one sees the status actually sent.
+    factories.push_back(parts->observability.NewCallObserver());
     return factories;
   };
   GrpcListenerOptions main_options;
@@ -284,7 +294,8 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     }
     parts->privileged_handler = std::make_unique<api::TokenServiceHandler>(
         parts->service.get(),
-        api::CallerPolicy(api::CallerPolicy::Listener::kPrivileged, {}));
+        api::CallerPolicy(api::CallerPolicy::Listener::kPrivileged, {}),
+        parts->observability.validation_observer);
     GrpcListenerOptions privileged_options = main_options;
     privileged_options.address = config.privileged_listen;
     privileged_options.socket_mode = config.privileged_socket_mode;
@@ -305,6 +316,7 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     api::HttpEndpoints endpoints;
     endpoints.jwks = [svc] { return svc->PublicJwks(); };
     endpoints.liveness = [] { return absl::OkStatus(); };
+    endpoints.metrics = parts->observability.metrics_endpoint;
     const revocation::RevocationStore* revocations = parts->revocations.get();
     endpoints.readiness = [rings, revocations] {
       return Readiness(*rings, revocations);

@@ -25,6 +25,9 @@ struct KeyRingStatus {
   size_t keys = 0;
   // When the keys were last loaded or confirmed; InfinitePast if never.
   absl::Time last_refresh = absl::InfinitePast();
+  // When the active signing key stops signing (a rotating ring's next
+  // switch); InfiniteFuture when it never does, or the ring does not sign.
+  absl::Time active_key_retires = absl::InfiniteFuture();
 };
 
 // Where the service gets keys: the current signer for Issue, and an

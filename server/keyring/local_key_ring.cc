@@ -815,6 +815,7 @@ KeyRingStatus LocalKeyRing::Status() const {
   KeyRingStatus status;
   status.ready = current->active != nullptr;
   status.keys = current->key_set->size();
+  status.active_key_retires = current->active_until;
   status.detail = absl::StrCat(status.keys, status.keys == 1 ? " key" : " keys",
                                "; active ", current->active->kid(), " until ",
                                TimeText(current->active_until));

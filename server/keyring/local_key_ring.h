@@ -101,7 +101,9 @@ class LocalKeyRing : public KeyRing {
   std::shared_ptr<const jose::KeySet> VerificationKeys() const override;
   // ready: a key signs (always, once open); degraded: the last Tick
   // failed; detail: "2 keys; active <kid> until <RFC 3339 time>";
-  // last_refresh: the clock time of the last successful Tick.
+  // last_refresh: the clock time of the last successful Tick;
+  // active_key_retires: when the next key takes over (InfiniteFuture
+  // without rotation).
   KeyRingStatus Status() const override;
 
  private:

@@ -705,6 +705,7 @@ TEST_F(LocalKeyRingTest, StatusDescribesTheRing) {
   EXPECT_FALSE(status.degraded);
   EXPECT_EQ(status.keys, 1u);
   EXPECT_EQ(status.last_refresh, kT0);
+  EXPECT_EQ(status.active_key_retires, kT0 + kPeriod);
   EXPECT_EQ(status.detail,
             "1 key; active " + kid + " until " +
                 absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", kT0 + kPeriod,
@@ -715,7 +716,13 @@ TEST_F(LocalKeyRingTest, StatusDescribesTheRing) {
   status = ring->Status();
   EXPECT_EQ(status.keys, 2u);
   EXPECT_EQ(status.last_refresh, kT0 + kPeriod - kAhead);
+  EXPECT_EQ(status.active_key_retires, kT0 + kPeriod);
   EXPECT_THAT(status.detail, HasSubstr("2 keys; active " + kid));
+
+  // After the switch the next key signs until the period after.
+  clock_.Set(kT0 + kPeriod);
+  ASSERT_OK(ring->Tick());
+  EXPECT_EQ(ring->Status().active_key_retires, kT0 + 2 * kPeriod);
 }
 
 TEST_F(LocalKeyRingTest, NoRotationKeepsOneKey) {
@@ -727,6 +734,7 @@ TEST_F(LocalKeyRingTest, NoRotationKeepsOneKey) {
   ASSERT_OK(ring->Tick());
   EXPECT_EQ(PublishedKids(*ring), std::vector<std::string>{kid});
   EXPECT_THAT(ring->Status().detail, HasSubstr("until forever"));
+  EXPECT_EQ(ring->Status().active_key_retires, absl::InfiniteFuture());
 }
 
 TEST_F(LocalKeyRingTest, DataDirIsAFile) {

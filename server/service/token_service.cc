@@ -196,22 +196,26 @@ absl::StatusOr<Verdict> TokenService::Validate(
     return s;
   }
   const absl::Time now = clock_->Now();
-  std::shared_ptr<const jose::VerifiedJwt> jwt =
-      FindCached(params.token, params.audience, now);
+  const Issuer* routed = nullptr;
+  std::shared_ptr<const jose::VerifiedJwt> jwt;
+  if (std::shared_ptr<const CachedVerification> cached =
+          FindCached(params.token, params.audience, now)) {
+    jwt = cached->jwt;
+    routed = &issuers_[cached->issuer];
+  }
   if (cache_->enabled()) cache_->RecordLookup(jwt != nullptr);
   absl::Status status;
   if (jwt == nullptr) {
-    size_t issuer_index = 0;
     std::shared_ptr<const jose::KeySet> keys;
     absl::StatusOr<jose::VerifiedJwt> verified =
-        Verify(params.token, params.audience, now, &issuer_index, &keys);
+        Verify(params.token, params.audience, now, &routed, &keys);
     status = verified.status();
     if (status.ok()) {
       jwt = std::make_shared<const jose::VerifiedJwt>(*std::move(verified));
       if (cache_->enabled()) {
         auto entry = std::make_shared<CachedVerification>();
         entry->jwt = jwt;
-        entry->issuer = issuer_index;
+        entry->issuer = static_cast<size_t>(routed - issuers_.data());
         entry->keys = keys;
         entry->audience = params.audience;
         const jose::RegisteredClaims& registered = jwt->registered();
@@ -227,6 +231,7 @@ absl::StatusOr<Verdict> TokenService::Validate(
   if (status.ok()) status = DecideAccess(jwt->claims(), params.access);
 
   Verdict verdict;
+  if (routed != nullptr) verdict.issuer = routed->validator.policy().issuer;
   if (status.ok()) {
     verdict.jwt = std::move(jwt);
     return verdict;
@@ -240,24 +245,23 @@ absl::StatusOr<Verdict> TokenService::Validate(
 
 absl::StatusOr<jose::VerifiedJwt> TokenService::Verify(
     absl::string_view token, absl::string_view audience, absl::Time now,
-    size_t* issuer_index, std::shared_ptr<const jose::KeySet>* keys_out) const {
+    const Issuer** routed,
+    std::shared_ptr<const jose::KeySet>* keys_out) const {
   absl::StatusOr<jose::UnverifiedJws> jws =
       jose::UnverifiedJws::Parse(token, options_.limits);
   if (!jws.ok()) return jws.status();
   const Issuer* issuer = nullptr;
   std::shared_ptr<const jose::KeySet> keys;
-  if (absl::Status routed = Route(*jws, &issuer, &keys); !routed.ok()) {
-    return routed;
-  }
-  if (issuer_index != nullptr) {
-    *issuer_index = static_cast<size_t>(issuer - issuers_.data());
-  }
+  absl::Status route = Route(*jws, &issuer, &keys);
+  // Route names the issuer even when it fails later (an unreachable JWKS).
+  if (routed != nullptr) *routed = issuer;
+  if (!route.ok()) return route;
   const jose::KeySet& key_set = *keys;
   if (keys_out != nullptr) *keys_out = std::move(keys);
   return issuer->validator.Validate(*std::move(jws), key_set, now, audience);
 }
 
-std::shared_ptr<const jose::VerifiedJwt> TokenService::FindCached(
+std::shared_ptr<const CachedVerification> TokenService::FindCached(
     absl::string_view token, absl::string_view audience, absl::Time now) const {
   std::shared_ptr<const CachedVerification> entry = cache_->Find(token);
   if (entry == nullptr || entry->audience != audience ||
@@ -292,7 +296,7 @@ std::shared_ptr<const jose::VerifiedJwt> TokenService::FindCached(
       return nullptr;
     }
   }
-  return entry->jwt;
+  return entry;
 }
 
 absl::Status TokenService::CheckNotRevoked(const jose::VerifiedJwt& jwt) const {

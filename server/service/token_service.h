@@ -101,6 +101,11 @@ struct Verdict {
   std::optional<jose::RejectReason> reason;
   // Human-readable; never contains the token.
   std::string detail;
+  // The configured issuer (its policy's issuer string) whose keys and policy
+  // judged the token; empty when the token reached none (malformed, or an
+  // `iss` no trusted issuer has). Never taken from the token unchecked: for
+  // metrics and logs.
+  std::string issuer;
 
   bool valid() const { return jwt != nullptr; }
 };
@@ -172,16 +177,17 @@ class TokenService {
   const Issuer& signing_issuer() const { return issuers_.front(); }
 
   // Parses, routes and validates `token` at `now` (no revocation check).
-  // On success, `issuer_index` and `keys` (when not null) say which issuer
-  // and key set snapshot verified it.
+  // `routed`, when not null, is set to the issuer the token was routed to
+  // (null when routing failed); `keys`, when not null, to the key set
+  // snapshot that verified it.
   absl::StatusOr<jose::VerifiedJwt> Verify(
       absl::string_view token, absl::string_view audience, absl::Time now,
-      size_t* issuer_index = nullptr,
+      const Issuer** routed = nullptr,
       std::shared_ptr<const jose::KeySet>* keys = nullptr) const;
 
   // The cached verification of `token` for `audience` when it still holds
   // at `now` (same key set, time claims in bounds), else null.
-  std::shared_ptr<const jose::VerifiedJwt> FindCached(
+  std::shared_ptr<const CachedVerification> FindCached(
       absl::string_view token, absl::string_view audience,
       absl::Time now) const;
 

@@ -484,6 +484,7 @@ TEST_F(TokenServiceTest, ValidateBadRequestsAndBadTokens) {
               std::optional<RejectReason>(RejectReason::kMalformed))
         << garbage;
     EXPECT_THAT(verdict.detail, Not(HasSubstr(garbage)));
+    EXPECT_EQ(verdict.issuer, "") << garbage;
   }
 
   ASSERT_OK_AND_ASSIGN(IssuedToken issued, service_->Issue(Params()));
@@ -514,6 +515,7 @@ TEST_F(TokenServiceTest, ValidateForeignTokens) {
   ASSERT_OK_AND_ASSIGN(Verdict issuer, service_->Validate(validate));
   EXPECT_EQ(issuer.reason,
             std::optional<RejectReason>(RejectReason::kWrongIssuer));
+  EXPECT_EQ(issuer.issuer, kIssuer);  // Our key judged it.
 }
 
 // Introspect: the verified token when active, nullopt when not.
@@ -645,6 +647,9 @@ TEST_F(TokenServiceTest, RoutesTokensToTheirIssuer) {
   validate.token = theirs.token;
   ASSERT_OK_AND_ASSIGN(Verdict their_verdict, both->Validate(validate));
   EXPECT_TRUE(their_verdict.valid()) << their_verdict.detail;
+  // The verdict names the configured issuer that judged the token.
+  EXPECT_EQ(own_verdict.issuer, kIssuer);
+  EXPECT_EQ(their_verdict.issuer, "https://partner.example");
 
   // The partner's key signing a token that claims our issuer: refused.
   TokenServiceOptions impostor_options = DefaultOptions(partner_ring.get());
@@ -655,6 +660,8 @@ TEST_F(TokenServiceTest, RoutesTokensToTheirIssuer) {
   ASSERT_OK_AND_ASSIGN(Verdict forged_verdict, both->Validate(validate));
   EXPECT_EQ(forged_verdict.reason,
             std::optional<RejectReason>(RejectReason::kWrongIssuer));
+  // Judged by the issuer whose key it names.
+  EXPECT_EQ(forged_verdict.issuer, "https://partner.example");
 
   // Two issuers with one name are refused.
   options.issuers.push_back(options.issuers[0]);

@@ -31,9 +31,13 @@ absl::string_view LevelName(LogLevel level) {
 
 void SetMinLogLevel(LogLevel level) { min_level.store(level); }
 
+bool LogEnabled(LogLevel level) {
+  return level >= min_level.load(std::memory_order_relaxed);
+}
+
 void Log(LogLevel level, absl::string_view msg,
          std::initializer_list<LogField> fields) {
-  if (level < min_level.load(std::memory_order_relaxed)) return;
+  if (!LogEnabled(level)) return;
   std::string line = "{\"time\":";
   AppendJsonString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
                                     absl::UTCTimeZone()),

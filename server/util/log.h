@@ -25,6 +25,10 @@ void Log(LogLevel level, absl::string_view msg,
 // Lines below this level are dropped. Default kInfo.
 void SetMinLogLevel(LogLevel level);
 
+// Whether a line at `level` would be written: lets a hot path skip building
+// fields that would be dropped.
+bool LogEnabled(LogLevel level);
+
 }  // namespace jwtd
 
 #endif  // JWTD_SERVER_UTIL_LOG_H_

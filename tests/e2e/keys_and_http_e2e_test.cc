@@ -350,10 +350,14 @@ TEST_F(HttpEndpointsTest, HealthAndReadiness) {
 TEST_F(HttpEndpointsTest, UnknownPathsAreNotFound) {
   for (const char* path :
        {"/", "/jwks.json", "/.well-known/", "/.well-known/jwks.json/x",
-        "/readyz/", "/metrics"}) {
+        "/readyz/", "/metrics/", "/metricz"}) {
     ASSERT_OK_AND_ASSIGN(HttpReply reply, HttpGet(JwtdUrl(*jwtd_, path)));
     EXPECT_EQ(reply.status, 404) << path << ": " << reply.body;
   }
+  // Prometheus metrics are served (see observability_e2e_test.cc).
+  ASSERT_OK_AND_ASSIGN(HttpReply metrics, HttpGet(JwtdUrl(*jwtd_, "/metrics")));
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("# TYPE grpc_server_handled_total"));
 }
 
 // --------------------------- 2a. jwtd's tokens verified by Python libraries
