@@ -50,6 +50,7 @@ ABSL_FLAG(std::string, tokens_file, "",
 ABSL_FLAG(bool, expect_invalid, false,
           "validate: every verdict must be invalid (else: valid)");
 ABSL_FLAG(int, payload_bytes, 300, "echo: request payload size");
+ABSL_FLAG(int, batch_size, 100, "validate_batch: tokens per call");
 ABSL_FLAG(int, issue, 0,
           "Issue this many tokens over --target, write them to "
           "--tokens-file and exit");
@@ -159,6 +160,7 @@ int Run() {
   kind_options.rpc = absl::GetFlag(FLAGS_rpc);
   kind_options.expect_invalid = absl::GetFlag(FLAGS_expect_invalid);
   kind_options.payload_bytes = absl::GetFlag(FLAGS_payload_bytes);
+  kind_options.batch_size = absl::GetFlag(FLAGS_batch_size);
   if (!absl::GetFlag(FLAGS_tokens_file).empty()) {
     absl::StatusOr<std::vector<std::string>> tokens =
         ReadTokens(absl::GetFlag(FLAGS_tokens_file));

@@ -113,9 +113,10 @@ struct ValidateTraits {
   bool expect_invalid = false;
 };
 
-// ValidateBatch: add a BatchTraits like ValidateTraits (Fill puts
-// batch_size tokens in, Check wants every verdict right, items_per_call()
-// = batch_size) and a branch below, once the RPC is in the proto.
+// ValidateBatch, once the RPC is in the proto: a ValidateBatchTraits like
+// ValidateTraits whose Fill puts options.batch_size tokens in (sequence *
+// batch_size onwards), whose Check wants every verdict right, and whose
+// items_per_call() is batch_size; plus its branch in NewRpcKind.
 
 }  // namespace
 

@@ -53,6 +53,8 @@ struct RpcKindOptions {
   bool expect_invalid = false;
   // For echo: the payload size in bytes (a Validate request's size).
   int payload_bytes = 300;
+  // For validate_batch: tokens per call.
+  int batch_size = 100;
 };
 
 // INVALID_ARGUMENT for an unknown rpc or validate without tokens.

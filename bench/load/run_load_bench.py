@@ -29,6 +29,7 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import statistics
 import subprocess
@@ -205,16 +206,7 @@ class Bench:
         for process in self.processes:
             process.stop()
         self.processes = []
-        for root, dirs, files in os.walk(self.tmp, topdown=False):
-            for name in files:
-                os.unlink(os.path.join(root, name))
-            for name in dirs:
-                path = os.path.join(root, name)
-                if os.path.islink(path):
-                    os.unlink(path)
-                else:
-                    os.rmdir(path)
-        os.rmdir(self.tmp)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def jwtd_load(self, flags, timeout):
         argv = [os.path.join(self.bin, "jwtd_load")] + flags
@@ -357,6 +349,14 @@ def median_run(results):
     return ordered[(len(ordered) - 1) // 2]
 
 
+def run_kind(args):
+    if args.smoke:
+        return " (--smoke: tooling check only, not a measurement)"
+    if args.long:
+        return " (--long)"
+    return " (short run; `--long` runs 60 s, for RSS growth over a minute)"
+
+
 def mib(kib):
     return kib / 1024.0
 
@@ -376,8 +376,7 @@ def render(args, m):
                  "--revocation=none. Command: `%s`." % (
                      datetime.date.today().isoformat(), os.cpu_count(),
                      args.loadavg, args.concurrency, args.channels, args.warmup,
-                     args.duration, " (the --long run)" if args.long else
-                     " (short run; `--long` measures RSS over 60 s)",
+                     args.duration, run_kind(args),
                      args.rounds, args.command))
     lines.append("")
     lines.append("| scenario | QPS | p50 µs | p90 µs | p99 µs | p99.9 µs |")
