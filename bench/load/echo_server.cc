@@ -104,7 +104,7 @@ class AsyncEchoServer {
     // No slot waits for a new call once this is set, so that none is armed
     // on a queue that is shut down.
     stopping_.store(true, std::memory_order_release);
-    server_->Shutdown();
+    if (server_ != nullptr) server_->Shutdown();
     for (auto& queue : queues_) queue->Shutdown();
     for (std::thread& thread : threads_) thread.join();
   }

@@ -6,10 +6,12 @@ Starts, over Unix sockets in a temporary directory:
   * jwtd with a config of two issuers: a local ES256 key (signs) and a
     `files` JWKS holding an HS256 `oct` key (tokens minted here, stdlib),
 and runs jwtd_load against each: echo (callback, async), Validate of one
-HS256 token, Validate of 1,000 distinct ES256 tokens issued by jwtd. It also
-reads jwtd's RSS (idle, and at the start and end of the ES256 load) and its
-start-up time with an existing key. Prints a Markdown table and writes it
-into docs/performance.md between the load-bench markers.
+HS256 token, Validate of 1,000 distinct ES256 tokens issued by jwtd, in
+rounds of short runs back to back (ratios are taken within a round: the
+machine's other load drifts over minutes). It also reads jwtd's RSS (idle,
+and over the ES256 load) and its start-up time with an existing key. Prints
+a Markdown table and writes it into docs/performance.md between the
+load-bench markers.
 
 Targets that are not met are reported (FAIL) but are not an error. The exit
 status is 1 only when the tooling itself broke: a process did not start, or
@@ -17,7 +19,7 @@ a call failed or got a wrong answer.
 
 Usage:
   /usr/bin/python3 bench/load/run_load_bench.py --build-dir build [--long]
-      [--smoke] [--rounds N] [--no-docs]
+      [--smoke] [--rounds N] [--duration S] [--no-docs]
 """
 
 import argparse
@@ -254,20 +256,21 @@ class Bench:
 
     # --- scenarios ---
 
-    def load(self, target, rpc, tokens_file=None):
+    def load(self, target, rpc, tokens_file=None, duration=None):
         a = self.args
+        duration = duration or a.duration
         flags = ["--target=" + target, "--rpc=" + rpc,
                  "--concurrency=%d" % a.concurrency, "--channels=%d" % a.channels,
-                 "--duration=%gs" % a.duration, "--warmup=%gs" % a.warmup]
+                 "--duration=%gs" % duration, "--warmup=%gs" % a.warmup]
         if tokens_file:
             flags.append("--tokens-file=" + tokens_file)
-        result = self.jwtd_load(flags, timeout=a.duration + a.warmup + 60)
+        result = self.jwtd_load(flags, timeout=duration + a.warmup + 60)
         if result["error_calls"] or not result["calls"]:
             raise ToolingError("%s on %s: %d calls, errors %s" % (
                 rpc, target, result["calls"], result["errors"]))
         return result
 
-    def load_with_rss(self, jwtd, target, tokens_file):
+    def load_with_rss(self, jwtd, target, tokens_file, duration=None):
         """The ES256 load while jwtd's RSS is sampled every 250 ms; returns
         the result and the samples taken after warm-up (KiB)."""
         samples = []
@@ -282,7 +285,7 @@ class Bench:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         try:
-            result = self.load(target, "validate", tokens_file)
+            result = self.load(target, "validate", tokens_file, duration)
         finally:
             stop.set()
             sampler.join()
@@ -303,6 +306,7 @@ class Bench:
             f.write(mint_hs256(secret, now) + "\n")
 
         echo = {api: self.start_echo(api) for api in ("callback", "async")}
+        echo_process = self.processes[0]
 
         # First start creates the signing key and issues the ES256 tokens.
         first, _, _ = self.start_jwtd("jwtd-first")
@@ -323,19 +327,33 @@ class Bench:
                 self.stop(jwtd)
         time.sleep(1)  # let start-up work settle before reading idle RSS
         idle_rss = jwtd.rss_kib()
+        # The same gRPC server in a process that does nothing else, idle
+        # for longer still (started first): the floor under jwtd's figure.
+        echo_idle_rss = echo_process.rss_kib()
 
         target = "unix:" + self.path("jwtd.sock")
+        # Short rounds, each with every scenario back to back: a ratio is
+        # taken within a round (the machine's other load drifts over
+        # minutes), and the median over rounds is reported.
         runs = {k: [] for k in ("echo_callback", "echo_async", "hs256", "es256")}
         rss_samples = []
         for _ in range(a.rounds):
             runs["echo_callback"].append(self.load(echo["callback"], "echo"))
             runs["echo_async"].append(self.load(echo["async"], "echo"))
             runs["hs256"].append(self.load(target, "validate", hs256_file))
-            result, rss_samples = self.load_with_rss(jwtd, target, es256_file)
+            result, samples = self.load_with_rss(jwtd, target, es256_file)
             runs["es256"].append(result)
+            rss_samples.extend(samples)
+        rss_seconds = a.rounds * a.duration
+        if a.long:
+            # One uninterrupted minute for RSS growth; not used for ratios.
+            _, rss_samples = self.load_with_rss(jwtd, target, es256_file, 60)
+            rss_seconds = 60
         return {
-            "runs": {k: median_run(v) for k, v in runs.items()},
+            "runs": runs,
+            "rss_seconds": rss_seconds,
             "idle_rss_kib": idle_rss,
+            "echo_idle_rss_kib": echo_idle_rss,
             "rss_samples_kib": rss_samples,
             "serving_ms": serving_ms,
             "health_ms": health_ms,
@@ -349,12 +367,27 @@ def median_run(results):
     return ordered[(len(ordered) - 1) // 2]
 
 
+def round_ratios(numerators, denominators, key):
+    """key(n) / key(d) for each round's pair: (median, min, max)."""
+    ratios = sorted(key(n) / key(d) if key(d) else float("inf")
+                    for n, d in zip(numerators, denominators))
+    return statistics.median(ratios), ratios[0], ratios[-1]
+
+
+def qps(r):
+    return r["qps"]
+
+
+def p99(r):
+    return r["latency_us"]["p99"]
+
+
 def run_kind(args):
     if args.smoke:
         return " (--smoke: tooling check only, not a measurement)"
     if args.long:
-        return " (--long)"
-    return " (short run; `--long` runs 60 s, for RSS growth over a minute)"
+        return ", then one 60 s ES256 run for RSS (--long)"
+    return " (`--long` adds a 60 s ES256 run for RSS growth)"
 
 
 def mib(kib):
@@ -367,27 +400,27 @@ def verdict(ok):
 
 def render(args, m):
     runs = m["runs"]
-    echo_cb, echo_async = runs["echo_callback"], runs["echo_async"]
-    hs, es = runs["hs256"], runs["es256"]
+    echo_cb, hs, es = runs["echo_callback"], runs["hs256"], runs["es256"]
     lines = []
     lines.append("Run on %s, %d cores, 1-min load average %.2f at start; "
-                 "jwtd_load --concurrency=%d --channels=%d, %g s warm-up + %g s "
-                 "per scenario%s, median of %d round(s); Unix sockets; jwtd "
-                 "--revocation=none. Command: `%s`." % (
+                 "jwtd_load --concurrency=%d --channels=%d; %d round(s) of every "
+                 "scenario back to back, %g s warm-up + %g s each%s; Unix sockets; "
+                 "jwtd --revocation=none. Rows: the median-QPS round; ratios: "
+                 "within each round, median (min–max) over rounds. Command: `%s`." % (
                      datetime.date.today().isoformat(), os.cpu_count(),
-                     args.loadavg, args.concurrency, args.channels, args.warmup,
-                     args.duration, run_kind(args),
-                     args.rounds, args.command))
+                     args.loadavg, args.concurrency, args.channels, args.rounds,
+                     args.warmup, args.duration, run_kind(args), args.command))
     lines.append("")
     lines.append("| scenario | QPS | p50 µs | p90 µs | p99 µs | p99.9 µs |")
     lines.append("|---|---|---|---|---|---|")
     rows = [
-        ("echo, callback API (floor for jwtd)", echo_cb),
-        ("echo, async API (completion queues)", echo_async),
-        ("jwtd Validate, HS256, 1 token", hs),
-        ("jwtd Validate, ES256, %d distinct tokens" % args.tokens, es),
+        ("echo, callback API (floor for jwtd)", "echo_callback"),
+        ("echo, async API (completion queues)", "echo_async"),
+        ("jwtd Validate, HS256, 1 token", "hs256"),
+        ("jwtd Validate, ES256, %d distinct tokens" % args.tokens, "es256"),
     ]
-    for name, r in rows:
+    for name, key in rows:
+        r = median_run(runs[key])
         lat = r["latency_us"]
         lines.append("| %s | %.0f | %.0f | %.0f | %.0f | %.0f |" % (
             name, r["qps"], lat["p50"], lat["p90"], lat["p99"], lat["p999"]))
@@ -396,10 +429,14 @@ def render(args, m):
     def ratio(a, b):
         return a / b if b else float("inf")
 
-    hs_qps = ratio(hs["qps"], echo_cb["qps"])
-    hs_p99 = ratio(hs["latency_us"]["p99"], echo_cb["latency_us"]["p99"])
-    es_qps = ratio(es["qps"], echo_cb["qps"])
-    es_p99 = ratio(es["latency_us"]["p99"], echo_cb["latency_us"]["p99"])
+    def spread(r):
+        return "%.2fx (%.2f–%.2f)" % r if len(echo_cb) > 1 else "%.2fx" % r[0]
+
+    hs_qps = round_ratios(hs, echo_cb, qps)
+    hs_p99 = round_ratios(hs, echo_cb, p99)
+    es_qps = round_ratios(es, echo_cb, qps)
+    es_p99 = round_ratios(es, echo_cb, p99)
+    async_qps = round_ratios(runs["echo_async"], echo_cb, qps)
     samples = m["rss_samples_kib"]
     rss_start = samples[0] if samples else 0
     rss_end = samples[-1] if samples else 0
@@ -410,19 +447,23 @@ def render(args, m):
     reps = len(m["serving_ms"])
     lines.append("| target | measured | goal | |")
     lines.append("|---|---|---|---|")
-    lines.append("| HS256: jwtd QPS / echo QPS (callback) | %.2fx | ≥ %.2fx | %s |" % (
-        hs_qps, QPS_RATIO_HS256, verdict(hs_qps >= QPS_RATIO_HS256)))
-    lines.append("| HS256: jwtd p99 / echo p99 | %.2fx | ≤ %.1fx | %s |" % (
-        hs_p99, P99_RATIO_HS256, verdict(hs_p99 <= P99_RATIO_HS256)))
-    lines.append("| ES256 x%d: jwtd QPS / echo QPS | %.2fx | ≥ %.2fx | %s |" % (
-        args.tokens, es_qps, QPS_RATIO_ES256, verdict(es_qps >= QPS_RATIO_ES256)))
-    lines.append("| ES256 x%d: jwtd p99 / echo p99 | %.2fx | (information) | |" % (
-        args.tokens, es_p99))
+    lines.append("| HS256: jwtd QPS / echo QPS (callback) | %s | ≥ %.2fx | %s |" % (
+        spread(hs_qps), QPS_RATIO_HS256, verdict(hs_qps[0] >= QPS_RATIO_HS256)))
+    lines.append("| HS256: jwtd p99 / echo p99 | %s | ≤ %.1fx | %s |" % (
+        spread(hs_p99), P99_RATIO_HS256, verdict(hs_p99[0] <= P99_RATIO_HS256)))
+    lines.append("| ES256 x%d: jwtd QPS / echo QPS | %s | ≥ %.2fx | %s |" % (
+        args.tokens, spread(es_qps), QPS_RATIO_ES256,
+        verdict(es_qps[0] >= QPS_RATIO_ES256)))
+    lines.append("| ES256 x%d: jwtd p99 / echo p99 | %s | (information) | |" % (
+        args.tokens, spread(es_p99)))
     lines.append("| idle RSS, 1 s after start | %.1f MiB | < %d MiB | %s |" % (
         mib(m["idle_rss_kib"]), IDLE_RSS_MIB, verdict(mib(m["idle_rss_kib"]) < IDLE_RSS_MIB)))
-    lines.append("| RSS under ES256 load, after warm-up → end of %g s (peak) | "
-                 "%.1f → %.1f MiB (%.1f), %+.1f%% | < %d MiB, growth ≤ %d%% | %s |" % (
-                     args.duration, mib(rss_start), mib(rss_end), mib(rss_peak),
+    lines.append("| idle RSS of echo_server --api=callback (floor) | %.1f MiB | "
+                 "(information) | |" % mib(m["echo_idle_rss_kib"]))
+    lines.append("| RSS under ES256 load, after warm-up → end of %g s loaded "
+                 "(peak) | %.1f → %.1f MiB (%.1f), %+.1f%% | < %d MiB, growth ≤ "
+                 "%d%% | %s |" % (
+                     m["rss_seconds"], mib(rss_start), mib(rss_end), mib(rss_peak),
                      growth * 100, LOAD_RSS_MIB, RSS_GROWTH * 100,
                      verdict(mib(rss_peak) < LOAD_RSS_MIB and growth <= RSS_GROWTH)))
     lines.append("| start-up, existing key: spawn → `jwtd serving` log line "
@@ -432,8 +473,8 @@ def render(args, m):
                  "(median of %d) | %.0f ms | < %d ms | %s |" % (
                      reps, health, STARTUP_MS, verdict(health < STARTUP_MS)))
     lines.append("")
-    lines.append("Async echo / callback echo: %.2fx QPS (what a completion-queue "
-                 "server would gain at most)." % ratio(echo_async["qps"], echo_cb["qps"]))
+    lines.append("Async echo / callback echo: %s QPS (what a completion-queue "
+                 "server would gain at most)." % spread(async_qps))
     return "\n".join(lines) + "\n"
 
 
@@ -462,11 +503,11 @@ def main():
     parser.add_argument("--build-dir", required=True,
                         help="CMake build dir holding bin/jwtd, bin/jwtd_load, bin/echo_server")
     parser.add_argument("--long", action="store_true",
-                        help="60 s per scenario (RSS growth over a minute)")
+                        help="add one 60 s ES256 run for RSS growth over a minute")
     parser.add_argument("--smoke", action="store_true",
                         help="1 s per scenario, few tokens, docs untouched (ctest)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="repeat the scenarios, report the median-QPS run")
+    parser.add_argument("--rounds", type=int,
+                        help="rounds of every scenario (default 3; --smoke 1)")
     parser.add_argument("--duration", type=float, help="seconds per scenario")
     parser.add_argument("--warmup", type=float, help="warm-up seconds per scenario")
     parser.add_argument("--concurrency", type=int, default=64)
@@ -479,16 +520,15 @@ def main():
         ["bench/load/run_load_bench.py", "--build-dir",
          shlex.quote(os.path.basename(os.path.normpath(args.build_dir)))] +
         (["--long"] if args.long else []) +
-        (["--rounds=%d" % args.rounds] if args.rounds != 1 else []) +
+        (["--rounds=%d" % args.rounds] if args.rounds else []) +
         (["--duration=%g" % args.duration] if args.duration else []))
     if args.smoke:
-        defaults = dict(duration=1.0, warmup=0.2, tokens=20, startups=1)
-    elif args.long:
-        defaults = dict(duration=60.0, warmup=2.0, tokens=1000, startups=3)
+        defaults = dict(duration=1.0, warmup=0.2, tokens=20, startups=1, rounds=1)
     else:
-        defaults = dict(duration=10.0, warmup=2.0, tokens=1000, startups=3)
+        defaults = dict(duration=4.0, warmup=1.0, tokens=1000, startups=3, rounds=3)
     args.duration = args.duration or defaults["duration"]
     args.warmup = defaults["warmup"] if args.warmup is None else args.warmup
+    args.rounds = args.rounds or defaults["rounds"]
     args.tokens = defaults["tokens"]
     args.startups = defaults["startups"]
     args.loadavg = os.getloadavg()[0]
