@@ -1,6 +1,9 @@
 # Thin wrapper over CMake. The two commands a new machine needs:
 #   make run    install missing packages, build, start jwtd on its defaults
 #   make test   install missing packages, build, run every test
+#   make bench  jose_bench, then jwtd under gRPC load next to an echo floor
+#               (bench/load/run_load_bench.py, which rewrites its table in
+#               docs/performance.md; LOAD_BENCH_FLAGS=--long for 60 s runs)
 #   make fuzz   build the libFuzzer targets (clang, ASan+UBSan) in build-fuzz/
 #               and run each for FUZZ_SECONDS (docs/fuzzing.md)
 # Everything else is plain CMake/CTest (see CMakePresets.json).
@@ -8,6 +11,7 @@
 BUILD_DIR := build
 JOBS      ?= 2
 JWTD_FLAGS ?=
+LOAD_BENCH_FLAGS ?=
 
 FUZZ_DIR     := build-fuzz
 FUZZ_SECONDS ?= 60
@@ -37,6 +41,8 @@ run: build
 
 bench: build
 	$(BUILD_DIR)/bin/jose_bench --benchmark_min_time=0.5
+	/usr/bin/python3 bench/load/run_load_bench.py --build-dir $(BUILD_DIR) \
+	  $(LOAD_BENCH_FLAGS)
 
 # Each target runs on a copy of its seed corpus in $(FUZZ_DIR)/corpus/<target>
 # (kept between runs, so it grows); crashes go to $(FUZZ_DIR)/artifacts/,

@@ -94,6 +94,25 @@ void InitGrpcServerFeatures() {
 
 }  // namespace
 
+void ApplyListenerSettings(const config::GrpcLimits& limits,
+                           grpc::ServerBuilder* builder) {
+  // Without this a second jwtd could silently share the port.
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder->SetMaxReceiveMessageSize(limits.max_message_bytes);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                              limits.max_concurrent_streams);
+  builder->AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIME_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(limits.keepalive_time)));
+  builder->AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(limits.keepalive_timeout)));
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(
+          absl::ToInt64Milliseconds(limits.min_client_ping_interval)));
+}
+
 absl::StatusOr<GrpcListener> StartGrpcListener(
     const GrpcListenerOptions& options,
     const std::vector<grpc::Service*>& services,
@@ -117,22 +136,7 @@ absl::StatusOr<GrpcListener> StartGrpcListener(
   grpc::ServerBuilder builder;
   int selected_port = 0;
   builder.AddListeningPort(options.address, credentials, &selected_port);
-  // Without this a second jwtd could silently share the port.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  const config::GrpcLimits& limits = options.limits;
-  builder.SetMaxReceiveMessageSize(limits.max_message_bytes);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
-                             limits.max_concurrent_streams);
-  builder.AddChannelArgument(
-      GRPC_ARG_KEEPALIVE_TIME_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(limits.keepalive_time)));
-  builder.AddChannelArgument(
-      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(limits.keepalive_timeout)));
-  builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-      static_cast<int>(
-          absl::ToInt64Milliseconds(limits.min_client_ping_interval)));
+  ApplyListenerSettings(options.limits, &builder);
   for (grpc::Service* service : services) builder.RegisterService(service);
   if (!interceptors.empty()) {
     builder.experimental().SetInterceptorCreators(std::move(interceptors));

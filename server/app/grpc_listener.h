@@ -35,6 +35,14 @@ struct GrpcListener {
   bool mutual_tls = false;
 };
 
+// Sets the channel arguments and limits that every jwtd listener uses (no
+// SO_REUSEPORT, message size, concurrent streams, keepalive, client ping
+// policy). StartGrpcListener calls it; it is public so that a server built
+// elsewhere (bench/load/echo_server's completion-queue variant) can run with
+// exactly jwtd's settings.
+void ApplyListenerSettings(const config::GrpcLimits& limits,
+                           grpc::ServerBuilder* builder);
+
 // Builds and starts a server for `services` (each must outlive it) on one
 // listener, with gRPC health checking (grpc.health.v1, every service
 // NOT_SERVING until told otherwise) and server reflection. `interceptors`

@@ -1,0 +1,147 @@
+#include "bench/load/rpc_kinds.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "jwtd/bench/echo.grpc.pb.h"
+#include "jwtd/v1/token_service.grpc.pb.h"
+
+namespace jwtd::bench {
+namespace {
+
+// A slot for one unary RPC, described by `Traits`:
+//   Stub, Request, Response   the generated types
+//   Prepare(stub, context, request, queue) -> unique_ptr<reader>
+//   Fill(request, sequence)   the request for this slot's sequence-th call
+//   Check(request, response)  whether the answer is the expected one
+template <typename Traits>
+class UnarySlot final : public CallSlot {
+ public:
+  UnarySlot(const Traits* traits, std::unique_ptr<typename Traits::Stub> stub,
+            int index, int slots)
+      : traits_(traits), stub_(std::move(stub)), next_(index), step_(slots) {}
+
+  void Send(grpc::CompletionQueue* queue, void* tag) override {
+    context_.emplace();
+    traits_->Fill(&request_, next_);
+    next_ += step_;
+    reader_ = Traits::Prepare(stub_.get(), &*context_, request_, queue);
+    reader_->StartCall();
+    reader_->Finish(&response_, &status_, tag);
+  }
+
+  CallOutcome Outcome() const override {
+    if (!status_.ok()) return {status_.error_code(), false};
+    return {grpc::StatusCode::OK, traits_->Check(request_, response_)};
+  }
+
+ private:
+  const Traits* const traits_;
+  const std::unique_ptr<typename Traits::Stub> stub_;
+  size_t next_;
+  const size_t step_;
+  std::optional<grpc::ClientContext> context_;
+  typename Traits::Request request_;
+  typename Traits::Response response_;
+  grpc::Status status_;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<typename Traits::Response>>
+      reader_;
+};
+
+// Keeps a Traits object and hands out its slots.
+template <typename Traits>
+class TypedRpcKind final : public RpcKind {
+ public:
+  explicit TypedRpcKind(Traits traits) : traits_(std::move(traits)) {}
+
+  int items_per_call() const override { return traits_.items_per_call(); }
+
+  std::unique_ptr<CallSlot> NewSlot(std::shared_ptr<grpc::Channel> channel,
+                                    int index, int slots) const override {
+    return std::make_unique<UnarySlot<Traits>>(
+        &traits_, Traits::NewStub(std::move(channel)), index, slots);
+  }
+
+ private:
+  const Traits traits_;
+};
+
+struct EchoTraits {
+  using Stub = ::jwtd::bench::Echo::Stub;
+  using Request = EchoRequest;
+  using Response = EchoResponse;
+
+  static std::unique_ptr<Stub> NewStub(std::shared_ptr<grpc::Channel> c) {
+    return ::jwtd::bench::Echo::NewStub(std::move(c));
+  }
+  static auto Prepare(Stub* stub, grpc::ClientContext* context,
+                      const Request& request, grpc::CompletionQueue* queue) {
+    return stub->PrepareAsyncEcho(context, request, queue);
+  }
+  int items_per_call() const { return 1; }
+  // Copied in every call, as a Validate request's token is.
+  void Fill(Request* request, size_t) const { request->set_payload(payload); }
+  bool Check(const Request& request, const Response& response) const {
+    return response.payload() == request.payload();
+  }
+
+  std::string payload;
+};
+
+struct ValidateTraits {
+  using Stub = ::jwtd::v1::TokenService::Stub;
+  using Request = ::jwtd::v1::ValidateRequest;
+  using Response = ::jwtd::v1::ValidateResponse;
+
+  static std::unique_ptr<Stub> NewStub(std::shared_ptr<grpc::Channel> c) {
+    return ::jwtd::v1::TokenService::NewStub(std::move(c));
+  }
+  static auto Prepare(Stub* stub, grpc::ClientContext* context,
+                      const Request& request, grpc::CompletionQueue* queue) {
+    return stub->PrepareAsyncValidate(context, request, queue);
+  }
+  int items_per_call() const { return 1; }
+  void Fill(Request* request, size_t sequence) const {
+    request->set_token(tokens[sequence % tokens.size()]);
+  }
+  bool Check(const Request&, const Response& response) const {
+    return response.valid() != expect_invalid;
+  }
+
+  std::vector<std::string> tokens;
+  bool expect_invalid = false;
+};
+
+// ValidateBatch, once the RPC is in the proto: a ValidateBatchTraits like
+// ValidateTraits whose Fill puts options.batch_size tokens in (sequence *
+// batch_size onwards), whose Check wants every verdict right, and whose
+// items_per_call() is batch_size; plus its branch in NewRpcKind.
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RpcKind>> NewRpcKind(RpcKindOptions options) {
+  if (options.rpc == "echo") {
+    EchoTraits traits;
+    // Printable, so that a mismatch is easy to read in a capture.
+    for (int i = 0; i < options.payload_bytes; ++i) {
+      traits.payload.push_back(static_cast<char>('a' + i % 26));
+    }
+    return std::make_unique<TypedRpcKind<EchoTraits>>(std::move(traits));
+  }
+  if (options.rpc == "validate") {
+    if (options.tokens.empty()) {
+      return absl::InvalidArgumentError("--rpc=validate needs --tokens-file");
+    }
+    ValidateTraits traits;
+    traits.tokens = std::move(options.tokens);
+    traits.expect_invalid = options.expect_invalid;
+    return std::make_unique<TypedRpcKind<ValidateTraits>>(std::move(traits));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown --rpc=", options.rpc,
+                   " (echo or validate; validate_batch needs the "
+                   "ValidateBatch RPC in the proto)"));
+}
+
+}  // namespace jwtd::bench
