@@ -184,6 +184,14 @@ absl::StatusOr<v1::ValidateResponse> Client::Validate(
       });
 }
 
+absl::StatusOr<v1::ValidateBatchResponse> Client::ValidateBatch(
+    const v1::ValidateBatchRequest& request) {
+  return Call<v1::ValidateBatchResponse>(
+      request, timeout_, [this](auto* context, const auto& req, auto* resp) {
+        return stub_->ValidateBatch(context, req, resp);
+      });
+}
+
 absl::StatusOr<v1::IntrospectResponse> Client::Introspect(
     const v1::IntrospectRequest& request) {
   return Call<v1::IntrospectResponse>(

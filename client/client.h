@@ -90,6 +90,9 @@ class Client {
   absl::StatusOr<v1::IssueResponse> Issue(const v1::IssueRequest& request);
   absl::StatusOr<v1::ValidateResponse> Validate(
       const v1::ValidateRequest& request);
+  // One result per request, in order (at most 1000 requests).
+  absl::StatusOr<v1::ValidateBatchResponse> ValidateBatch(
+      const v1::ValidateBatchRequest& request);
   absl::StatusOr<v1::IntrospectResponse> Introspect(
       const v1::IntrospectRequest& request);
   // The server may answer UNIMPLEMENTED (revocation store not built in).

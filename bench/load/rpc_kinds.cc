@@ -113,10 +113,43 @@ struct ValidateTraits {
   bool expect_invalid = false;
 };
 
-// ValidateBatch, once the RPC is in the proto: a ValidateBatchTraits like
-// ValidateTraits whose Fill puts options.batch_size tokens in (sequence *
-// batch_size onwards), whose Check wants every verdict right, and whose
-// items_per_call() is batch_size; plus its branch in NewRpcKind.
+// ValidateBatch: batch_size tokens per call (sequence * batch_size onwards);
+// the call is right only when every result is a verdict of the expected
+// validity.
+struct ValidateBatchTraits {
+  using Stub = ::jwtd::v1::TokenService::Stub;
+  using Request = ::jwtd::v1::ValidateBatchRequest;
+  using Response = ::jwtd::v1::ValidateBatchResponse;
+
+  static std::unique_ptr<Stub> NewStub(std::shared_ptr<grpc::Channel> c) {
+    return ::jwtd::v1::TokenService::NewStub(std::move(c));
+  }
+  static auto Prepare(Stub* stub, grpc::ClientContext* context,
+                      const Request& request, grpc::CompletionQueue* queue) {
+    return stub->PrepareAsyncValidateBatch(context, request, queue);
+  }
+  int items_per_call() const { return batch_size; }
+  void Fill(Request* request, size_t sequence) const {
+    request->clear_requests();
+    for (int i = 0; i < batch_size; ++i) {
+      request->add_requests()->set_token(
+          tokens[(sequence * batch_size + i) % tokens.size()]);
+    }
+  }
+  bool Check(const Request& request, const Response& response) const {
+    if (response.results_size() != request.requests_size()) return false;
+    for (const auto& result : response.results()) {
+      if (!result.has_verdict() || result.verdict().valid() == expect_invalid) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::vector<std::string> tokens;
+  bool expect_invalid = false;
+  int batch_size = 100;
+};
 
 }  // namespace
 
@@ -138,10 +171,23 @@ absl::StatusOr<std::unique_ptr<RpcKind>> NewRpcKind(RpcKindOptions options) {
     traits.expect_invalid = options.expect_invalid;
     return std::make_unique<TypedRpcKind<ValidateTraits>>(std::move(traits));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown --rpc=", options.rpc,
-                   " (echo or validate; validate_batch needs the "
-                   "ValidateBatch RPC in the proto)"));
+  if (options.rpc == "validate_batch") {
+    if (options.tokens.empty()) {
+      return absl::InvalidArgumentError(
+          "--rpc=validate_batch needs --tokens-file");
+    }
+    if (options.batch_size < 1 || options.batch_size > 1000) {
+      return absl::InvalidArgumentError("--batch-size must be 1 to 1000");
+    }
+    ValidateBatchTraits traits;
+    traits.tokens = std::move(options.tokens);
+    traits.expect_invalid = options.expect_invalid;
+    traits.batch_size = options.batch_size;
+    return std::make_unique<TypedRpcKind<ValidateBatchTraits>>(
+        std::move(traits));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown --rpc=", options.rpc, " (echo, validate or validate_batch)"));
 }
 
 }  // namespace jwtd::bench

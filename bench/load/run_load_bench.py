@@ -53,6 +53,8 @@ HS256_KID = "bench-hs256"
 
 # Targets from the performance issue.
 QPS_RATIO_HS256 = 0.85
+BATCH_SIZE = 100
+BATCH_RATIO = 5.0
 P99_RATIO_HS256 = 1.5
 QPS_RATIO_ES256 = 0.80
 IDLE_RSS_MIB = 20
@@ -256,10 +258,10 @@ class Bench:
 
     # --- scenarios ---
 
-    def load(self, target, rpc, tokens_file=None, duration=None):
+    def load(self, target, rpc, tokens_file=None, duration=None, extra=()):
         a = self.args
         duration = duration or a.duration
-        flags = ["--target=" + target, "--rpc=" + rpc,
+        flags = list(extra) + ["--target=" + target, "--rpc=" + rpc,
                  "--concurrency=%d" % a.concurrency, "--channels=%d" % a.channels,
                  "--duration=%gs" % duration, "--warmup=%gs" % a.warmup]
         if tokens_file:
@@ -335,12 +337,16 @@ class Bench:
         # Short rounds, each with every scenario back to back: a ratio is
         # taken within a round (the machine's other load drifts over
         # minutes), and the median over rounds is reported.
-        runs = {k: [] for k in ("echo_callback", "echo_async", "hs256", "es256")}
+        runs = {k: [] for k in ("echo_callback", "echo_async", "hs256",
+                                "hs256_batch", "es256")}
         rss_samples = []
         for _ in range(a.rounds):
             runs["echo_callback"].append(self.load(echo["callback"], "echo"))
             runs["echo_async"].append(self.load(echo["async"], "echo"))
             runs["hs256"].append(self.load(target, "validate", hs256_file))
+            runs["hs256_batch"].append(self.load(
+                target, "validate_batch", hs256_file,
+                extra=["--batch-size=%d" % BATCH_SIZE]))
             result, samples = self.load_with_rss(jwtd, target, es256_file)
             runs["es256"].append(result)
             rss_samples.extend(samples)
@@ -417,6 +423,8 @@ def render(args, m):
         ("echo, callback API (floor for jwtd)", "echo_callback"),
         ("echo, async API (completion queues)", "echo_async"),
         ("jwtd Validate, HS256, 1 token", "hs256"),
+        ("jwtd ValidateBatch of %d HS256 (QPS = batches/s)" % BATCH_SIZE,
+         "hs256_batch"),
         ("jwtd Validate, ES256, %d distinct tokens" % args.tokens, "es256"),
     ]
     for name, key in rows:
@@ -437,6 +445,8 @@ def render(args, m):
     es_qps = round_ratios(es, echo_cb, qps)
     es_p99 = round_ratios(es, echo_cb, p99)
     async_qps = round_ratios(runs["echo_async"], echo_cb, qps)
+    batch_items = round_ratios(runs["hs256_batch"], hs,
+                               lambda r: r.get("items_per_s", r["qps"]))
     samples = m["rss_samples_kib"]
     rss_start = samples[0] if samples else 0
     rss_end = samples[-1] if samples else 0
@@ -451,6 +461,10 @@ def render(args, m):
         spread(hs_qps), QPS_RATIO_HS256, verdict(hs_qps[0] >= QPS_RATIO_HS256)))
     lines.append("| HS256: jwtd p99 / echo p99 | %s | ≤ %.1fx | %s |" % (
         spread(hs_p99), P99_RATIO_HS256, verdict(hs_p99[0] <= P99_RATIO_HS256)))
+    lines.append("| ValidateBatch of %d HS256: tokens/s / single Validate "
+                 "tokens/s | %s | ≥ %.0fx | %s |" % (
+                     BATCH_SIZE, spread(batch_items), BATCH_RATIO,
+                     verdict(batch_items[0] >= BATCH_RATIO)))
     lines.append("| ES256 x%d: jwtd QPS / echo QPS | %s | ≥ %.2fx | %s |" % (
         args.tokens, spread(es_qps), QPS_RATIO_ES256,
         verdict(es_qps[0] >= QPS_RATIO_ES256)))

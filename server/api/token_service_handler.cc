@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/api/proto_conversion.h"
 #include "server/jose/algorithm.h"
@@ -136,19 +137,14 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Issue(
   return Finish(context, absl::OkStatus());
 }
 
-grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
-    grpc::CallbackServerContext* context, const ValidateRequest* request,
-    ValidateResponse* response) {
-  if (absl::Status allowed = Authorize(context, "Validate", false);
-      !allowed.ok()) {
-    return Finish(context, allowed);
-  }
+absl::Status TokenServiceHandler::ValidateOne(
+    const ValidateRequest& request, ValidateResponse* response) const {
   service::ValidateParams params;
-  params.token = request->token();
-  params.audience = request->audience();
-  params.access = ToAccessRequirements(*request);
+  params.token = request.token();
+  params.audience = request.audience();
+  params.access = ToAccessRequirements(request);
   absl::StatusOr<service::Verdict> verdict = service_->Validate(params);
-  if (!verdict.ok()) return Finish(context, verdict.status());
+  if (!verdict.ok()) return verdict.status();
   if (verdict->valid()) {
     const jose::VerifiedJwt& jwt = *verdict->jwt;
     response->set_valid(true);
@@ -171,6 +167,46 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
                                    : absl::string_view(jwtd::v1::Reason_Name(
                                          ReasonToProto(*verdict->reason))),
         .issuer = verdict->issuer});
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
+    grpc::CallbackServerContext* context, const ValidateRequest* request,
+    ValidateResponse* response) {
+  if (absl::Status allowed = Authorize(context, "Validate", false);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
+  return Finish(context, ValidateOne(*request, response));
+}
+
+grpc::ServerUnaryReactor* TokenServiceHandler::ValidateBatch(
+    grpc::CallbackServerContext* context,
+    const jwtd::v1::ValidateBatchRequest* request,
+    jwtd::v1::ValidateBatchResponse* response) {
+  if (absl::Status allowed = Authorize(context, "ValidateBatch", false);
+      !allowed.ok()) {
+    return Finish(context, allowed);
+  }
+  if (request->requests_size() == 0) {
+    return Finish(context,
+                  absl::InvalidArgumentError("requests: at least one"));
+  }
+  if (request->requests_size() > kMaxBatchSize) {
+    return Finish(context, absl::InvalidArgumentError(absl::StrCat(
+                               "requests: at most ", kMaxBatchSize)));
+  }
+  response->mutable_results()->Reserve(request->requests_size());
+  for (const ValidateRequest& one : request->requests()) {
+    jwtd::v1::ValidateBatchResult* result = response->add_results();
+    absl::Status status = ValidateOne(one, result->mutable_verdict());
+    if (!status.ok()) {
+      // The verdict is replaced: a failed request has only its status.
+      jwtd::v1::BatchError* error = result->mutable_error();
+      error->set_code(static_cast<int32_t>(status.code()));
+      error->set_message(std::string(status.message()));
+    }
   }
   return Finish(context, absl::OkStatus());
 }

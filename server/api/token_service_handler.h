@@ -31,6 +31,9 @@ using ValidationObserver = std::function<void(const ValidationEvent&)>;
 // design: no business rules live here. Each listener has its own handler,
 // whose CallerPolicy decides who may call what there; a denied call gets
 // PERMISSION_DENIED and a log line naming the caller.
+// Most requests one ValidateBatch call may carry.
+inline constexpr int kMaxBatchSize = 1000;
+
 class TokenServiceHandler final
     : public jwtd::v1::TokenService::CallbackService {
  public:
@@ -50,6 +53,13 @@ class TokenServiceHandler final
       grpc::CallbackServerContext* context,
       const jwtd::v1::ValidateRequest* request,
       jwtd::v1::ValidateResponse* response) override;
+  // Each request as Validate answers it, in order; a request that Validate
+  // would fail gets its status in place of a verdict. INVALID_ARGUMENT for
+  // an empty batch or one beyond kMaxBatchSize.
+  grpc::ServerUnaryReactor* ValidateBatch(
+      grpc::CallbackServerContext* context,
+      const jwtd::v1::ValidateBatchRequest* request,
+      jwtd::v1::ValidateBatchResponse* response) override;
   grpc::ServerUnaryReactor* Introspect(
       grpc::CallbackServerContext* context,
       const jwtd::v1::IntrospectRequest* request,
@@ -63,6 +73,11 @@ class TokenServiceHandler final
       jwtd::v1::GetKeySetResponse* response) override;
 
  private:
+  // Validates one request into `response` (and tells the observer); a
+  // non-OK status when the request or the service is at fault.
+  absl::Status ValidateOne(const jwtd::v1::ValidateRequest& request,
+                           jwtd::v1::ValidateResponse* response) const;
+
   // OK when the caller may make this call; logs a denial.
   absl::Status Authorize(grpc::CallbackServerContext* context,
                          absl::string_view method, bool privileged) const;

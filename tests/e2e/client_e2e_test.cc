@@ -242,5 +242,48 @@ TEST_F(ClientTest, RawNonUtf8RequestFailsAndServerSurvives) {
   EXPECT_TRUE(verdict.valid());
 }
 
+// A batch answers each request as Validate would, in order; a request that
+// Validate would fail carries its status instead of a verdict.
+TEST_F(ClientTest, ValidateBatchAnswersEachRequestInOrder) {
+  const std::string good = Issue("gina").token();
+  ASSERT_OK_AND_ASSIGN(const std::string tampered,
+                       FlipSignatureCharacter(Issue("hank").token()));
+  v1::ValidateBatchRequest batch;
+  batch.add_requests()->set_token(good);
+  batch.add_requests()->set_token(tampered);
+  batch.add_requests()->set_token("");
+  v1::ValidateRequest scoped;
+  scoped.set_token(good);
+  scoped.add_required_scopes("admin");
+  *batch.add_requests() = scoped;
+  ASSERT_OK_AND_ASSIGN(v1::ValidateBatchResponse answer,
+                       client_->ValidateBatch(batch));
+  ASSERT_EQ(answer.results_size(), 4);
+  ASSERT_TRUE(answer.results(0).has_verdict());
+  EXPECT_TRUE(answer.results(0).verdict().valid());
+  EXPECT_EQ(
+      answer.results(0).verdict().claims().fields().at("sub").string_value(),
+      "gina");
+  ASSERT_TRUE(answer.results(1).has_verdict());
+  EXPECT_EQ(answer.results(1).verdict().reason(), v1::REASON_BAD_SIGNATURE);
+  ASSERT_TRUE(answer.results(2).has_error());
+  EXPECT_EQ(answer.results(2).error().code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+  ASSERT_TRUE(answer.results(3).has_verdict());
+  EXPECT_EQ(answer.results(3).verdict().reason(),
+            v1::REASON_INSUFFICIENT_SCOPE);
+
+  // Bounds: at least one request, at most 1000.
+  EXPECT_THAT(client_->ValidateBatch(v1::ValidateBatchRequest()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::ValidateBatchRequest too_many;
+  for (int i = 0; i < 1001; ++i) too_many.add_requests()->set_token("a.b.c");
+  EXPECT_THAT(client_->ValidateBatch(too_many),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Open RPC: not served on the privileged listener.
+  EXPECT_THAT(admin_->ValidateBatch(batch),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 }  // namespace
 }  // namespace jwtd::e2e
