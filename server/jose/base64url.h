@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace jwtd::jose {
 
@@ -16,6 +17,20 @@ std::string Base64UrlEncode(absl::string_view data);
 // trailing bits, so that every byte string has exactly one accepted
 // encoding. INVALID_ARGUMENT otherwise.
 absl::StatusOr<std::string> Base64UrlDecode(absl::string_view encoded);
+
+// The same into `*out`, whose previous contents are replaced (its capacity
+// is reused). On error `*out` holds unspecified bytes.
+absl::Status Base64UrlDecodeTo(absl::string_view encoded, std::string* out);
+
+// The number of bytes a valid encoding of `encoded_length` characters
+// decodes to (a length of 1 mod 4 has no valid encoding; the result is then
+// meaningless but harmless: decoding refuses that length first).
+size_t Base64UrlDecodedLength(size_t encoded_length);
+
+// The same into `out`, which must be exactly
+// Base64UrlDecodedLength(encoded.size()) bytes (else INVALID_ARGUMENT). On
+// error `out` holds unspecified bytes.
+absl::Status Base64UrlDecodeTo(absl::string_view encoded, absl::Span<char> out);
 
 }  // namespace jwtd::jose
 

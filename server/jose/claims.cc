@@ -1,5 +1,7 @@
 #include "server/jose/claims.h"
 
+#include <simdjson.h>
+
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -22,12 +24,10 @@ absl::Status ReadString(const Json& claims, absl::string_view name,
   return absl::OkStatus();
 }
 
-absl::Status ReadNumericDate(const Json& claims, absl::string_view name,
-                             std::optional<absl::Time>* out) {
-  const Json* value = claims.Find(name);
-  if (value == nullptr) return absl::OkStatus();
-  if (!value->is_number()) return InvalidClaim(name, "is not a number");
-  const Json::Number& number = value->number();
+// The NumericDate range and type rules, shared by both readers.
+absl::Status NumericDateFromNumber(absl::string_view name,
+                                   const Json::Number& number,
+                                   std::optional<absl::Time>* out) {
   if (number.is_integer) {
     if (number.integer < 0 || number.integer > kMaxNumericDate) {
       return InvalidClaim(name, "is out of range");
@@ -41,6 +41,14 @@ absl::Status ReadNumericDate(const Json& claims, absl::string_view name,
   }
   *out = absl::UnixEpoch() + absl::Seconds(number.value);
   return absl::OkStatus();
+}
+
+absl::Status ReadNumericDate(const Json& claims, absl::string_view name,
+                             std::optional<absl::Time>* out) {
+  const Json* value = claims.Find(name);
+  if (value == nullptr) return absl::OkStatus();
+  if (!value->is_number()) return InvalidClaim(name, "is not a number");
+  return NumericDateFromNumber(name, value->number(), out);
 }
 
 absl::Status ReadAudiences(const Json& claims, std::vector<std::string>* out) {
@@ -81,6 +89,133 @@ absl::StatusOr<RegisteredClaims> ReadRegisteredClaims(const Json& claims) {
   }
   if (!status.ok()) return status;
   return registered;
+}
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+absl::string_view StringOf(const element& value) {
+  const std::string_view text = value.get_string().value_unsafe();
+  return absl::string_view(text.data(), text.size());
+}
+
+absl::Status ReadStringView(const element* value, absl::string_view name,
+                            std::optional<absl::string_view>* out) {
+  if (value == nullptr) return absl::OkStatus();
+  if (!value->is_string()) return InvalidClaim(name, "is not a string");
+  *out = StringOf(*value);
+  return absl::OkStatus();
+}
+
+absl::Status ReadNumericDateView(const element* value, absl::string_view name,
+                                 std::optional<absl::Time>* out) {
+  if (value == nullptr) return absl::OkStatus();
+  // The same Number the Json conversion (json_parser.cc) would make.
+  Json::Number number;
+  switch (value->type()) {
+    case element_type::INT64: {
+      const int64_t integer = value->get_int64().value_unsafe();
+      number = Json::Number{static_cast<double>(integer), true, integer};
+      break;
+    }
+    case element_type::UINT64:
+      number = Json::DoubleNumber(
+          static_cast<double>(value->get_uint64().value_unsafe()));
+      break;
+    case element_type::DOUBLE:
+      number = Json::DoubleNumber(value->get_double().value_unsafe());
+      break;
+    default:
+      return InvalidClaim(name, "is not a number");
+  }
+  return NumericDateFromNumber(name, number, out);
+}
+
+absl::Status ReadAudienceViews(const element* value,
+                               absl::InlinedVector<absl::string_view, 4>* out) {
+  if (value == nullptr) return absl::OkStatus();
+  if (value->is_string()) {
+    out->push_back(StringOf(*value));
+    return absl::OkStatus();
+  }
+  simdjson::dom::array elements;
+  if (value->get_array().get(elements) != simdjson::SUCCESS ||
+      elements.size() == 0) {
+    return InvalidClaim("aud", "is not a string or a non-empty array");
+  }
+  for (element item : elements) {
+    if (!item.is_string()) {
+      return InvalidClaim("aud", "holds a non-string element");
+    }
+    out->push_back(StringOf(item));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ReadRegisteredClaimViews(const simdjson::dom::object& claims,
+                                      RegisteredClaimViews* out) {
+  // One pass over the members picks out the seven registered names (all of
+  // three letters); names are unique (the parser refused duplicates).
+  enum Slot { kIss, kSub, kJti, kAud, kExp, kNbf, kIat, kSlots };
+  element found[kSlots];
+  bool present[kSlots] = {};
+  constexpr auto kKey = [](const char* name) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(name[0])) |
+           static_cast<uint32_t>(static_cast<unsigned char>(name[1])) << 8 |
+           static_cast<uint32_t>(static_cast<unsigned char>(name[2])) << 16;
+  };
+  for (simdjson::dom::key_value_pair member : claims) {
+    const std::string_view name = member.key;
+    if (name.size() != 3) continue;
+    Slot slot;
+    switch (kKey(name.data())) {
+      case kKey("iss"):
+        slot = kIss;
+        break;
+      case kKey("sub"):
+        slot = kSub;
+        break;
+      case kKey("jti"):
+        slot = kJti;
+        break;
+      case kKey("aud"):
+        slot = kAud;
+        break;
+      case kKey("exp"):
+        slot = kExp;
+        break;
+      case kKey("nbf"):
+        slot = kNbf;
+        break;
+      case kKey("iat"):
+        slot = kIat;
+        break;
+      default:
+        continue;
+    }
+    found[slot] = member.value;
+    present[slot] = true;
+  }
+  auto at = [&](Slot slot) { return present[slot] ? &found[slot] : nullptr; };
+  // The order of ReadRegisteredClaims, so that the first error is the same.
+  absl::Status status = ReadStringView(at(kIss), "iss", &out->issuer);
+  if (status.ok()) status = ReadStringView(at(kSub), "sub", &out->subject);
+  if (status.ok()) status = ReadStringView(at(kJti), "jti", &out->jwt_id);
+  if (status.ok()) status = ReadAudienceViews(at(kAud), &out->audiences);
+  if (status.ok()) {
+    status = ReadNumericDateView(at(kExp), "exp", &out->expires_at);
+  }
+  if (status.ok()) {
+    status = ReadNumericDateView(at(kNbf), "nbf", &out->not_before);
+  }
+  if (status.ok()) {
+    status = ReadNumericDateView(at(kIat), "iat", &out->issued_at);
+  }
+  return status;
 }
 
 Json NumericDate(absl::Time time) {

@@ -3,9 +3,14 @@
 
 #include <cstddef>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/jose/json.h"
+
+namespace simdjson::dom {
+class object;
+}  // namespace simdjson::dom
 
 namespace jwtd::jose {
 
@@ -25,6 +30,16 @@ struct JsonLimits {
 // echoed back in the message. Thread-safe.
 absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
                                      const JsonLimits& limits = {});
+
+// The same checks, without building a Json: for text ParseJsonObject would
+// accept, calls `visit` once with the root object and returns OK; otherwise
+// returns ParseJsonObject's error and never calls `visit`. The object and
+// every view into it (strings, keys) are valid only during the call. For
+// hot paths that read a few members (JWT claims) instead of the whole tree.
+// Thread-safe; `visit` may parse again.
+absl::Status ParseJsonObjectView(
+    absl::string_view text, const JsonLimits& limits,
+    absl::FunctionRef<void(const simdjson::dom::object&)> visit);
 
 }  // namespace jwtd::jose
 

@@ -52,9 +52,16 @@ class UnverifiedJws {
   // The bytes the signature covers: "<header>.<payload>" as received.
   absl::string_view signing_input() const { return signing_input_; }
   // The decoded signature and payload.
-  const std::string& signature() const { return signature_; }
-  const std::string& payload() const { return payload_; }
-  std::string TakePayload() && { return std::move(payload_); }
+  absl::string_view signature() const {
+    return absl::string_view(decoded_).substr(payload_size_);
+  }
+  absl::string_view payload() const {
+    return absl::string_view(decoded_).substr(0, payload_size_);
+  }
+  std::string TakePayload() && {
+    decoded_.resize(payload_size_);
+    return std::move(decoded_);
+  }
 
  private:
   UnverifiedJws() = default;
@@ -63,8 +70,10 @@ class UnverifiedJws {
   std::optional<std::string> kid_;
   std::optional<std::string> typ_;
   absl::string_view signing_input_;
-  std::string signature_;
-  std::string payload_;
+  // The payload, then the signature: one allocation for both. Offsets, not
+  // views, so that moving the object (or a short, inline string) is safe.
+  std::string decoded_;
+  size_t payload_size_ = 0;
 };
 
 // The result of VerifyCompactJws: the payload bytes, now authenticated by
