@@ -32,6 +32,15 @@ size_t Base64UrlDecodedLength(size_t encoded_length);
 // error `out` holds unspecified bytes.
 absl::Status Base64UrlDecodeTo(absl::string_view encoded, absl::Span<char> out);
 
+namespace internal {
+
+// Tests only: the widest block decoder decoding may use (2 AVX2, 1 SSSE3,
+// 0 none; each only where the CPU has it), so that every path is covered on
+// one machine. Returns the previous cap. Not for concurrent use with
+// decoding in other tests' threads.
+int SetBase64UrlSimdCapForTesting(int cap);
+
+}  // namespace internal
 }  // namespace jwtd::jose
 
 #endif  // JWTD_SERVER_JOSE_BASE64URL_H_

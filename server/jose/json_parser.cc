@@ -157,6 +157,8 @@ void Convert(element value, Json* out) {
 // One parser and one padded input buffer, reused across calls on a thread:
 // simdjson reads up to SIMDJSON_PADDING bytes past the input, and copying
 // into a kept buffer avoids an allocation per parse.
+static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING);
+
 struct ThreadParser {
   simdjson::dom::parser parser;
   std::string padded;
@@ -167,7 +169,8 @@ struct ThreadParser {
 
 absl::Status ParseJsonObjectView(
     absl::string_view text, const JsonLimits& limits,
-    absl::FunctionRef<void(const simdjson::dom::object&)> visit) {
+    absl::FunctionRef<void(const simdjson::dom::object&)> visit,
+    size_t readable_past_end) {
   if (text.size() > limits.max_bytes) {
     return Invalid(absl::StrCat("larger than ", limits.max_bytes, " bytes"));
   }
@@ -176,12 +179,15 @@ absl::Status ParseJsonObjectView(
   // the outer document stays intact.
   std::optional<ThreadParser> nested;
   ThreadParser& tp = thread_parser.in_use ? nested.emplace() : thread_parser;
-  tp.padded.assign(text.data(), text.size());
-  tp.padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  const char* input = text.data();
+  if (readable_past_end < simdjson::SIMDJSON_PADDING) {
+    tp.padded.assign(text.data(), text.size());
+    tp.padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    input = tp.padded.data();
+  }
   element root;
   simdjson::error_code error =
-      tp.parser
-          .parse(tp.padded.data(), text.size(), /*realloc_if_needed=*/false)
+      tp.parser.parse(input, text.size(), /*realloc_if_needed=*/false)
           .get(root);
   if (error != simdjson::SUCCESS) {
     return Invalid(simdjson::error_message(error));

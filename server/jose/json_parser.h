@@ -14,6 +14,10 @@ class object;
 
 namespace jwtd::jose {
 
+// Readable bytes past the end of a text that let ParseJsonObjectView parse
+// it in place instead of on a copy (simdjson's padding).
+inline constexpr size_t kJsonPadding = 64;
+
 // Bounds applied before and while parsing untrusted JSON.
 struct JsonLimits {
   size_t max_bytes = 8192;
@@ -37,9 +41,12 @@ absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
 // every view into it (strings, keys) are valid only during the call. For
 // hot paths that read a few members (JWT claims) instead of the whole tree.
 // Thread-safe; `visit` may parse again.
+// `readable_past_end` says how many bytes after `text` may be read (their
+// values do not matter); with kJsonPadding or more, no copy is made.
 absl::Status ParseJsonObjectView(
     absl::string_view text, const JsonLimits& limits,
-    absl::FunctionRef<void(const simdjson::dom::object&)> visit);
+    absl::FunctionRef<void(const simdjson::dom::object&)> visit,
+    size_t readable_past_end = 0);
 
 }  // namespace jwtd::jose
 

@@ -168,10 +168,9 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
   // payload is decoded and checked first, as before the signature.
   UnverifiedJws jws;
   jws.payload_size_ = Base64UrlDecodedLength(payload_b64.size());
-  jws.decoded_.resize(jws.payload_size_ +
-                      Base64UrlDecodedLength(signature_b64.size()));
+  jws.signature_size_ = Base64UrlDecodedLength(signature_b64.size());
+  jws.decoded_.resize(jws.payload_size_ + jws.signature_size_ + kJsonPadding);
   char* const decoded = jws.decoded_.data();
-  const size_t signature_size = jws.decoded_.size() - jws.payload_size_;
   absl::Status payload = Base64UrlDecodeTo(
       payload_b64, absl::Span<char>(decoded, jws.payload_size_));
   if (!payload.ok()) {
@@ -179,7 +178,7 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
   }
   absl::Status signature = Base64UrlDecodeTo(
       signature_b64,
-      absl::Span<char>(decoded + jws.payload_size_, signature_size));
+      absl::Span<char>(decoded + jws.payload_size_, jws.signature_size_));
   if (!signature.ok()) {
     return Malformed(absl::StrCat("signature: ", signature.message()));
   }
@@ -199,33 +198,38 @@ absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
   return VerifyJws(*std::move(jws), keys);
 }
 
-absl::StatusOr<VerifiedJws> VerifyJws(UnverifiedJws parsed,
-                                      const KeySet& keys) {
-  UnverifiedJws* jws = &parsed;
+absl::StatusOr<const VerificationKey*> VerifySignature(const UnverifiedJws& jws,
+                                                       const KeySet& keys) {
   const VerificationKey* key = nullptr;
-  if (jws->kid().has_value()) {
-    key = keys.Find(*jws->kid());
+  if (jws.kid().has_value()) {
+    key = keys.Find(*jws.kid());
   } else if (keys.size() == 1) {
     key = keys.keys().front().get();
   }
   if (key == nullptr) {
     return TokenRejected(RejectReason::kUnknownKey,
-                         jws->kid().has_value()
+                         jws.kid().has_value()
                              ? "no trusted key has the token's kid"
                              : "token has no kid and several keys are trusted");
   }
   // The key decides the algorithm; the header must merely agree with it.
-  if (jws->alg() != key->alg()) {
+  if (jws.alg() != key->alg()) {
     return TokenRejected(
         RejectReason::kUnsupportedAlgorithm,
-        absl::StrCat("token alg ", JwsAlgorithmName(jws->alg()),
+        absl::StrCat("token alg ", JwsAlgorithmName(jws.alg()),
                      " differs from key alg ", JwsAlgorithmName(key->alg())));
   }
-  if (!key->verifier().Verify(jws->signing_input(), jws->signature()).ok()) {
+  if (!key->verifier().Verify(jws.signing_input(), jws.signature()).ok()) {
     return TokenRejected(RejectReason::kBadSignature,
                          "signature does not verify");
   }
-  return VerifiedJws{key, jws->typ(), std::move(*jws).TakePayload()};
+  return key;
+}
+
+absl::StatusOr<VerifiedJws> VerifyJws(UnverifiedJws jws, const KeySet& keys) {
+  absl::StatusOr<const VerificationKey*> key = VerifySignature(jws, keys);
+  if (!key.ok()) return key.status();
+  return VerifiedJws{*key, jws.typ(), std::move(jws).TakePayload()};
 }
 
 absl::StatusOr<std::string> SignCompact(const SigningKey& key,

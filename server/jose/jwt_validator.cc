@@ -55,44 +55,48 @@ absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
 absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
     UnverifiedJws parsed, const KeySet& keys, absl::Time now,
     absl::string_view required_audience) const {
-  absl::StatusOr<VerifiedJws> jws = VerifyJws(std::move(parsed), keys);
-  if (!jws.ok()) return jws.status();
+  absl::StatusOr<const VerificationKey*> verified =
+      VerifySignature(parsed, keys);
+  if (!verified.ok()) return verified.status();
+  const VerificationKey& key = **verified;
   if (!policy_.algorithms.empty() &&
       std::find(policy_.algorithms.begin(), policy_.algorithms.end(),
-                jws->key->alg()) == policy_.algorithms.end()) {
+                key.alg()) == policy_.algorithms.end()) {
     return TokenRejected(RejectReason::kUnsupportedAlgorithm,
-                         absl::StrCat(JwsAlgorithmName(jws->key->alg()),
+                         absl::StrCat(JwsAlgorithmName(key.alg()),
                                       " is not accepted from this issuer"));
   }
 
-  // The claims are checked on the parsed document itself: no Json tree and
-  // no string copies here. VerifiedJwt builds those from the payload only
-  // if a caller asks for them.
+  // The claims are checked on the parsed document itself, in place in the
+  // token's buffer: no copy, no Json tree, no string copies. VerifiedJwt
+  // builds the tree from the payload only if a caller asks for it.
   absl::Status checked;
   absl::Status parsed_ok = ParseJsonObjectView(
-      jws->payload, limits_.payload, [&](const simdjson::dom::object& claims) {
-        checked = CheckClaims(*jws, claims, now, required_audience);
-      });
+      parsed.payload(), limits_.payload,
+      [&](const simdjson::dom::object& claims) {
+        checked = CheckClaims(parsed.typ(), claims, now, required_audience);
+      },
+      parsed.payload_padding());
   if (!parsed_ok.ok()) {
     return TokenRejected(RejectReason::kMalformed,
                          absl::StrCat("payload: ", parsed_ok.message()));
   }
   if (!checked.ok()) return checked;
-  return VerifiedJwt(jws->key->alg(), jws->key->kid(), std::move(jws->payload),
+  return VerifiedJwt(key.alg(), key.kid(), std::move(parsed).TakePayload(),
                      limits_.payload);
 }
 
 absl::Status JwtValidator::CheckClaims(
-    const VerifiedJws& jws, const simdjson::dom::object& all, absl::Time now,
-    absl::string_view required_audience) const {
+    const std::optional<std::string>& typ, const simdjson::dom::object& all,
+    absl::Time now, absl::string_view required_audience) const {
   RegisteredClaimViews claims;
   if (absl::Status read = ReadRegisteredClaimViews(all, &claims); !read.ok()) {
     return read;
   }
   const ValidationPolicy& p = policy_;
   if (p.typ.has_value()) {
-    if (!jws.typ.has_value() ||
-        !absl::EqualsIgnoreCase(StripApplicationPrefix(*jws.typ),
+    if (!typ.has_value() ||
+        !absl::EqualsIgnoreCase(StripApplicationPrefix(*typ),
                                 StripApplicationPrefix(*p.typ))) {
       return TokenRejected(RejectReason::kWrongType,
                            absl::StrCat("typ must be ", *p.typ));

@@ -76,9 +76,9 @@ class JwtValidator {
   JwtValidator(ValidationPolicy policy, JwsLimits limits)
       : policy_(std::move(policy)), limits_(limits) {}
 
-  // Reads and checks the registered claims and the policy's required claims
-  // of the parsed claim set `all`.
-  absl::Status CheckClaims(const VerifiedJws& jws,
+  // Checks the header's `typ`, then reads and checks the registered claims
+  // and the policy's required claims of the parsed claim set `all`.
+  absl::Status CheckClaims(const std::optional<std::string>& typ,
                            const simdjson::dom::object& all, absl::Time now,
                            absl::string_view required_audience) const;
 
