@@ -18,7 +18,10 @@ namespace jwtd::jose {
 // The validator checks the claims on the parsed payload without building a
 // Json tree. claims() and registered() build theirs from the verified
 // payload bytes on first use, so callers that need only the verdict do not
-// pay for them. Const methods are thread-safe; a copy decodes on its own.
+// pay for them. That cannot fail (the same bytes passed the same parser and
+// checks); if it ever did, the process stops rather than hand out claims
+// that were not checked. Const methods are thread-safe; a copy decodes on
+// its own; a moved-from VerifiedJwt may only be assigned or destroyed.
 class VerifiedJwt {
  public:
   VerifiedJwt(const VerifiedJwt& other);
