@@ -24,23 +24,23 @@ absl::Status ReadString(const Json& claims, absl::string_view name,
   return absl::OkStatus();
 }
 
-// The NumericDate range and type rules, shared by both readers.
-absl::Status NumericDateFromNumber(absl::string_view name,
-                                   const Json::Number& number,
-                                   std::optional<absl::Time>* out) {
+// The NumericDate range rules, shared by both readers: what is wrong with
+// `number` as a NumericDate, or null (and *out set) when nothing is.
+const char* NumericDateViolation(const Json::Number& number,
+                                 std::optional<absl::Time>* out) {
   if (number.is_integer) {
     if (number.integer < 0 || number.integer > kMaxNumericDate) {
-      return InvalidClaim(name, "is out of range");
+      return "is out of range";
     }
     *out = absl::FromUnixSeconds(number.integer);
-    return absl::OkStatus();
+    return nullptr;
   }
   if (!std::isfinite(number.value) || number.value < 0 ||
       number.value > kMaxNumericDate) {
-    return InvalidClaim(name, "is out of range");
+    return "is out of range";
   }
   *out = absl::UnixEpoch() + absl::Seconds(number.value);
-  return absl::OkStatus();
+  return nullptr;
 }
 
 absl::Status ReadNumericDate(const Json& claims, absl::string_view name,
@@ -48,7 +48,10 @@ absl::Status ReadNumericDate(const Json& claims, absl::string_view name,
   const Json* value = claims.Find(name);
   if (value == nullptr) return absl::OkStatus();
   if (!value->is_number()) return InvalidClaim(name, "is not a number");
-  return NumericDateFromNumber(name, value->number(), out);
+  if (const char* why = NumericDateViolation(value->number(), out)) {
+    return InvalidClaim(name, why);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ReadAudiences(const Json& claims, std::vector<std::string>* out) {
@@ -101,17 +104,20 @@ absl::string_view StringOf(const element& value) {
   return absl::string_view(text.data(), text.size());
 }
 
-absl::Status ReadStringView(const element* value, absl::string_view name,
-                            std::optional<absl::string_view>* out) {
-  if (value == nullptr) return absl::OkStatus();
-  if (!value->is_string()) return InvalidClaim(name, "is not a string");
+// The view readers return what is wrong with a claim, or null: no Status
+// on the hot path, where every claim is fine.
+
+const char* ReadStringView(const element* value,
+                           std::optional<absl::string_view>* out) {
+  if (value == nullptr) return nullptr;
+  if (!value->is_string()) return "is not a string";
   *out = StringOf(*value);
-  return absl::OkStatus();
+  return nullptr;
 }
 
-absl::Status ReadNumericDateView(const element* value, absl::string_view name,
-                                 std::optional<absl::Time>* out) {
-  if (value == nullptr) return absl::OkStatus();
+const char* ReadNumericDateView(const element* value,
+                                std::optional<absl::Time>* out) {
+  if (value == nullptr) return nullptr;
   // The same Number the Json conversion (json_parser.cc) would make.
   Json::Number number;
   switch (value->type()) {
@@ -128,30 +134,28 @@ absl::Status ReadNumericDateView(const element* value, absl::string_view name,
       number = Json::DoubleNumber(value->get_double().value_unsafe());
       break;
     default:
-      return InvalidClaim(name, "is not a number");
+      return "is not a number";
   }
-  return NumericDateFromNumber(name, number, out);
+  return NumericDateViolation(number, out);
 }
 
-absl::Status ReadAudienceViews(const element* value,
-                               absl::InlinedVector<absl::string_view, 4>* out) {
-  if (value == nullptr) return absl::OkStatus();
+const char* ReadAudienceViews(const element* value,
+                              absl::InlinedVector<absl::string_view, 4>* out) {
+  if (value == nullptr) return nullptr;
   if (value->is_string()) {
     out->push_back(StringOf(*value));
-    return absl::OkStatus();
+    return nullptr;
   }
   simdjson::dom::array elements;
   if (value->get_array().get(elements) != simdjson::SUCCESS ||
       elements.size() == 0) {
-    return InvalidClaim("aud", "is not a string or a non-empty array");
+    return "is not a string or a non-empty array";
   }
   for (element item : elements) {
-    if (!item.is_string()) {
-      return InvalidClaim("aud", "holds a non-string element");
-    }
+    if (!item.is_string()) return "holds a non-string element";
     out->push_back(StringOf(item));
   }
-  return absl::OkStatus();
+  return nullptr;
 }
 
 }  // namespace
@@ -202,20 +206,25 @@ absl::Status ReadRegisteredClaimViews(const simdjson::dom::object& claims,
   }
   auto at = [&](Slot slot) { return present[slot] ? &found[slot] : nullptr; };
   // The order of ReadRegisteredClaims, so that the first error is the same.
-  absl::Status status = ReadStringView(at(kIss), "iss", &out->issuer);
-  if (status.ok()) status = ReadStringView(at(kSub), "sub", &out->subject);
-  if (status.ok()) status = ReadStringView(at(kJti), "jti", &out->jwt_id);
-  if (status.ok()) status = ReadAudienceViews(at(kAud), &out->audiences);
-  if (status.ok()) {
-    status = ReadNumericDateView(at(kExp), "exp", &out->expires_at);
+  const char* why = nullptr;
+  absl::string_view name;
+  if ((why = ReadStringView(at(kIss), &out->issuer))) {
+    name = "iss";
+  } else if ((why = ReadStringView(at(kSub), &out->subject))) {
+    name = "sub";
+  } else if ((why = ReadStringView(at(kJti), &out->jwt_id))) {
+    name = "jti";
+  } else if ((why = ReadAudienceViews(at(kAud), &out->audiences))) {
+    name = "aud";
+  } else if ((why = ReadNumericDateView(at(kExp), &out->expires_at))) {
+    name = "exp";
+  } else if ((why = ReadNumericDateView(at(kNbf), &out->not_before))) {
+    name = "nbf";
+  } else if ((why = ReadNumericDateView(at(kIat), &out->issued_at))) {
+    name = "iat";
   }
-  if (status.ok()) {
-    status = ReadNumericDateView(at(kNbf), "nbf", &out->not_before);
-  }
-  if (status.ok()) {
-    status = ReadNumericDateView(at(kIat), "iat", &out->issued_at);
-  }
-  return status;
+  if (why != nullptr) return InvalidClaim(name, why);
+  return absl::OkStatus();
 }
 
 Json NumericDate(absl::Time time) {

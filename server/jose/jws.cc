@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -103,14 +104,15 @@ class HeaderCache {
     }
     return nullptr;
   }
-  void Add(absl::string_view header_b64, const JsonLimits& limits,
-           const JwsHeader& header) {
+  const JwsHeader* Add(absl::string_view header_b64, const JsonLimits& limits,
+                       JwsHeader header) {
     Entry& entry = entries_[next_];
     next_ = (next_ + 1) % entries_.size();
     entry.segment.assign(header_b64.data(), header_b64.size());
     entry.max_bytes = limits.max_bytes;
     entry.max_depth = limits.max_depth;
-    entry.header = header;
+    entry.header = std::move(header);
+    return &entry.header;
   }
 
  private:
@@ -124,13 +126,15 @@ class HeaderCache {
   size_t next_ = 0;
 };
 
-absl::StatusOr<JwsHeader> ParseHeaderCached(absl::string_view header_b64,
-                                            const JsonLimits& limits) {
+// The checked header, valid until the next call on this thread (it lives
+// in the cache), or ParseHeader's error.
+absl::StatusOr<const JwsHeader*> ParseHeaderCached(absl::string_view header_b64,
+                                                   const JsonLimits& limits) {
   thread_local HeaderCache cache;
-  if (const JwsHeader* hit = cache.Find(header_b64, limits)) return *hit;
+  if (const JwsHeader* hit = cache.Find(header_b64, limits)) return hit;
   absl::StatusOr<JwsHeader> header = ParseHeader(header_b64, limits);
-  if (header.ok()) cache.Add(header_b64, limits, *header);
-  return header;
+  if (!header.ok()) return header.status();
+  return cache.Add(header_b64, limits, *std::move(header));
 }
 
 }  // namespace
@@ -161,7 +165,7 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
       token.substr(first_dot + 1, second_dot - first_dot - 1);
   const absl::string_view signature_b64 = token.substr(second_dot + 1);
 
-  absl::StatusOr<JwsHeader> header =
+  absl::StatusOr<const JwsHeader*> header =
       ParseHeaderCached(header_b64, limits.header);
   if (!header.ok()) return header.status();
   // Payload and signature share one buffer (one allocation per token). The
@@ -183,9 +187,9 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
     return Malformed(absl::StrCat("signature: ", signature.message()));
   }
 
-  jws.alg_ = header->alg;
-  jws.kid_ = std::move(header->kid);
-  jws.typ_ = std::move(header->typ);
+  jws.alg_ = (*header)->alg;
+  jws.kid_ = (*header)->kid;
+  jws.typ_ = (*header)->typ;
   jws.signing_input_ = token.substr(0, second_dot);
   return jws;
 }
