@@ -182,24 +182,39 @@ absl::StatusOr<std::unique_ptr<HmacKey>> HmacKey::Create(
   return std::unique_ptr<HmacKey>(new HmacKey(hash, std::move(impl)));
 }
 
-absl::StatusOr<std::string> HmacKey::Sign(absl::string_view data) const {
-  EVP_MAC_CTX* ctx = ThreadContext(impl_->registry);
+namespace {
+
+// Writes the full tag of `data` to `tag` (tag_length bytes) with this
+// thread's copy of the keyed context.
+absl::Status ComputeTag(const std::shared_ptr<ContextRegistry>& registry,
+                        absl::string_view data, unsigned char* tag,
+                        size_t tag_length) {
+  EVP_MAC_CTX* ctx = ThreadContext(registry);
   if (ctx == nullptr) {
     return internal::OpenSslError(absl::StatusCode::kInternal,
                                   "EVP_MAC_CTX_dup failed");
   }
-  std::string tag(impl_->tag_length, '\0');
-  size_t tag_length = 0;
+  size_t written = 0;
   // A null key restarts the MAC with the key already in the context.
   if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 ||
       EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()),
                      data.size()) != 1 ||
-      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(tag.data()),
-                    &tag_length, tag.size()) != 1 ||
-      tag_length != tag.size()) {
+      EVP_MAC_final(ctx, tag, &written, tag_length) != 1 ||
+      written != tag_length) {
     return internal::OpenSslError(absl::StatusCode::kInternal,
                                   "HMAC computation failed");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> HmacKey::Sign(absl::string_view data) const {
+  std::string tag(impl_->tag_length, '\0');
+  absl::Status status =
+      ComputeTag(impl_->registry, data,
+                 reinterpret_cast<unsigned char*>(tag.data()), tag.size());
+  if (!status.ok()) return status;
   return tag;
 }
 
@@ -210,12 +225,15 @@ absl::Status HmacKey::Verify(absl::string_view data,
   if (signature.size() != impl_->tag_length) {
     return absl::UnauthenticatedError("signature mismatch");
   }
-  absl::StatusOr<std::string> expected = Sign(data);
-  if (!expected.ok()) return expected.status();
-  if (CRYPTO_memcmp(expected->data(), signature.data(), signature.size()) !=
-      0) {
-    return absl::UnauthenticatedError("signature mismatch");
-  }
+  // On the stack: verification is the hot path, no allocation per token.
+  unsigned char expected[EVP_MAX_MD_SIZE];
+  absl::Status status =
+      ComputeTag(impl_->registry, data, expected, impl_->tag_length);
+  if (!status.ok()) return status;
+  const bool match =
+      CRYPTO_memcmp(expected, signature.data(), signature.size()) == 0;
+  OPENSSL_cleanse(expected, impl_->tag_length);
+  if (!match) return absl::UnauthenticatedError("signature mismatch");
   return absl::OkStatus();
 }
 

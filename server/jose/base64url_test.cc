@@ -160,6 +160,85 @@ TEST(Base64UrlTest, EveryAcceptedEncodingIsCanonical) {
   EXPECT_THAT(accepted, Eq(256 + 65536));
 }
 
+// Long inputs are decoded in blocks (32 or 16 characters at a time where
+// the CPU allows). Each test below runs once per path: no blocks, SSSE3
+// blocks, AVX2 blocks (paths the CPU lacks fall back to the narrower ones).
+class Base64UrlPathTest : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    previous_ = internal::SetBase64UrlSimdCapForTesting(GetParam());
+  }
+  void TearDown() override {
+    internal::SetBase64UrlSimdCapForTesting(previous_);
+  }
+
+ private:
+  int previous_ = 2;
+};
+
+INSTANTIATE_TEST_SUITE_P(AllPaths, Base64UrlPathTest,
+                         ::testing::Values(0, 1, 2));
+
+// Random bytes of every length up to 400 round-trip, through both the
+// std::string and the span overloads.
+TEST_P(Base64UrlPathTest, RoundTripsLongInputs) {
+  std::mt19937 rng(20261129);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (size_t length = 0; length <= 400; ++length) {
+    std::string data;
+    for (size_t i = 0; i < length; ++i)
+      data.push_back(static_cast<char>(byte(rng)));
+    const std::string encoded = Base64UrlEncode(data);
+    EXPECT_EQ(Base64UrlDecode(encoded).value_or("<error>"), data) << length;
+    ASSERT_EQ(Base64UrlDecodedLength(encoded.size()), length);
+    std::string out(length, '?');
+    EXPECT_THAT(Base64UrlDecodeTo(encoded, absl::Span<char>(out)), IsOk());
+    EXPECT_EQ(out, data) << length;
+  }
+}
+
+// In a long input, every byte value at every position is refused unless it
+// is in the alphabet, whichever block (or none) decodes that position.
+TEST_P(Base64UrlPathTest, RejectsEveryOutsiderAtEveryPosition) {
+  const std::string alphabet = kAlphabet;
+  for (size_t length : {64u, 67u, 98u, 130u}) {
+    std::string valid;
+    for (size_t i = 0; i < length; ++i) valid.push_back(alphabet[i % 64]);
+    // Keep the trailing bits zero so that only the probe can fail.
+    if (length % 4 != 0) valid.back() = 'A';
+    ASSERT_THAT(Base64UrlDecode(valid), IsOk()) << length;
+    for (size_t position = 0; position < length; ++position) {
+      for (int c = 0; c < 256; ++c) {
+        std::string probe = valid;
+        probe[position] = static_cast<char>(c);
+        const bool in_alphabet =
+            alphabet.find(static_cast<char>(c)) != std::string::npos;
+        absl::StatusOr<std::string> decoded = Base64UrlDecode(probe);
+        if (!in_alphabet) {
+          EXPECT_THAT(decoded, StatusIs(absl::StatusCode::kInvalidArgument))
+              << "length " << length << " position " << position << " byte "
+              << c;
+        } else if (decoded.ok()) {
+          EXPECT_EQ(Base64UrlEncode(*decoded), probe);
+        } else {
+          // Only a non-zero trailing bit in the last character.
+          EXPECT_EQ(position, length - 1);
+        }
+      }
+    }
+  }
+}
+
+// The span overload insists on the exact output size.
+TEST(Base64UrlTest, SpanOverloadNeedsExactSize) {
+  std::string out(2, '\0');
+  EXPECT_THAT(Base64UrlDecodeTo("Zm9v", absl::Span<char>(out)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  out.resize(3);
+  EXPECT_THAT(Base64UrlDecodeTo("Zm9v", absl::Span<char>(out)), IsOk());
+  EXPECT_EQ(out, "foo");
+}
+
 // The empty string is the encoding of no bytes.
 TEST(Base64UrlTest, EmptyIsEmpty) {
   EXPECT_EQ(Base64UrlEncode(""), "");

@@ -5,9 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/jose/json.h"
+
+namespace simdjson::dom {
+class object;
+}  // namespace simdjson::dom
 
 namespace jwtd::jose {
 
@@ -30,6 +36,24 @@ struct RegisteredClaims {
 // strings; exp, nbf, iat finite NumericDates in [0, kMaxNumericDate]
 // (fractions allowed). A violation is TokenRejected(kInvalidClaim).
 absl::StatusOr<RegisteredClaims> ReadRegisteredClaims(const Json& claims);
+
+// The same claims as views into a claim set parsed by ParseJsonObjectView:
+// valid only while that parse's visitor runs. What the validator checks,
+// without copying a string.
+struct RegisteredClaimViews {
+  std::optional<absl::string_view> issuer;
+  std::optional<absl::string_view> subject;
+  absl::InlinedVector<absl::string_view, 4> audiences;
+  std::optional<absl::Time> expires_at;
+  std::optional<absl::Time> not_before;
+  std::optional<absl::Time> issued_at;
+  std::optional<absl::string_view> jwt_id;
+};
+
+// ReadRegisteredClaims on a claim set parsed by ParseJsonObjectView: the same
+// checks in the same order, the same errors, the same values.
+absl::Status ReadRegisteredClaimViews(const simdjson::dom::object& claims,
+                                      RegisteredClaimViews* out);
 
 // A NumericDate for `time`, in whole seconds (fractions truncated).
 Json NumericDate(absl::Time time);

@@ -26,8 +26,7 @@ Json Json::Integer(int64_t value) {
   return json;
 }
 
-Json Json::Double(double value) {
-  Json json;
+Json::Number Json::DoubleNumber(double value) {
   Number number{value, false, 0};
   // Keep integral doubles exact so that 3.0 and 3 compare and print alike.
   if (std::isfinite(value) && std::trunc(value) == value &&
@@ -35,7 +34,12 @@ Json Json::Double(double value) {
     number.is_integer = true;
     number.integer = static_cast<int64_t>(value);
   }
-  json.value_ = number;
+  return number;
+}
+
+Json Json::Double(double value) {
+  Json json;
+  json.value_ = DoubleNumber(value);
   return json;
 }
 

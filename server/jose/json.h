@@ -34,6 +34,9 @@ class Json {
   static Json Integer(int64_t value);
   // `value` must be finite.
   static Json Double(double value);
+  // The Number Double(value) holds (integral doubles within int64 are kept
+  // exact, so 3.0 and 3 compare and print alike).
+  static Number DoubleNumber(double value);
   static Json String(std::string value);
   static Json EmptyArray();
   static Json EmptyObject();

@@ -3,11 +3,20 @@
 
 #include <cstddef>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/jose/json.h"
 
+namespace simdjson::dom {
+class object;
+}  // namespace simdjson::dom
+
 namespace jwtd::jose {
+
+// Readable bytes past the end of a text that let ParseJsonObjectView parse
+// it in place instead of on a copy (simdjson's padding).
+inline constexpr size_t kJsonPadding = 64;
 
 // Bounds applied before and while parsing untrusted JSON.
 struct JsonLimits {
@@ -25,6 +34,19 @@ struct JsonLimits {
 // echoed back in the message. Thread-safe.
 absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
                                      const JsonLimits& limits = {});
+
+// The same checks, without building a Json: for text ParseJsonObject would
+// accept, calls `visit` once with the root object and returns OK; otherwise
+// returns ParseJsonObject's error and never calls `visit`. The object and
+// every view into it (strings, keys) are valid only during the call. For
+// hot paths that read a few members (JWT claims) instead of the whole tree.
+// Thread-safe; `visit` may parse again.
+// `readable_past_end` says how many bytes after `text` may be read (their
+// values do not matter); with kJsonPadding or more, no copy is made.
+absl::Status ParseJsonObjectView(
+    absl::string_view text, const JsonLimits& limits,
+    absl::FunctionRef<void(const simdjson::dom::object&)> visit,
+    size_t readable_past_end = 0);
 
 }  // namespace jwtd::jose
 

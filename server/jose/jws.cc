@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -103,14 +104,15 @@ class HeaderCache {
     }
     return nullptr;
   }
-  void Add(absl::string_view header_b64, const JsonLimits& limits,
-           const JwsHeader& header) {
+  const JwsHeader* Add(absl::string_view header_b64, const JsonLimits& limits,
+                       JwsHeader header) {
     Entry& entry = entries_[next_];
     next_ = (next_ + 1) % entries_.size();
     entry.segment.assign(header_b64.data(), header_b64.size());
     entry.max_bytes = limits.max_bytes;
     entry.max_depth = limits.max_depth;
-    entry.header = header;
+    entry.header = std::move(header);
+    return &entry.header;
   }
 
  private:
@@ -124,13 +126,15 @@ class HeaderCache {
   size_t next_ = 0;
 };
 
-absl::StatusOr<JwsHeader> ParseHeaderCached(absl::string_view header_b64,
-                                            const JsonLimits& limits) {
+// The checked header, valid until the next call on this thread (it lives
+// in the cache), or ParseHeader's error.
+absl::StatusOr<const JwsHeader*> ParseHeaderCached(absl::string_view header_b64,
+                                                   const JsonLimits& limits) {
   thread_local HeaderCache cache;
-  if (const JwsHeader* hit = cache.Find(header_b64, limits)) return *hit;
+  if (const JwsHeader* hit = cache.Find(header_b64, limits)) return hit;
   absl::StatusOr<JwsHeader> header = ParseHeader(header_b64, limits);
-  if (header.ok()) cache.Add(header_b64, limits, *header);
-  return header;
+  if (!header.ok()) return header.status();
+  return cache.Add(header_b64, limits, *std::move(header));
 }
 
 }  // namespace
@@ -161,25 +165,32 @@ absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
       token.substr(first_dot + 1, second_dot - first_dot - 1);
   const absl::string_view signature_b64 = token.substr(second_dot + 1);
 
-  absl::StatusOr<JwsHeader> header =
+  absl::StatusOr<const JwsHeader*> header =
       ParseHeaderCached(header_b64, limits.header);
   if (!header.ok()) return header.status();
-  absl::StatusOr<std::string> payload = Base64UrlDecode(payload_b64);
+  // Payload and signature share one buffer (one allocation per token). The
+  // payload is decoded and checked first, as before the signature.
+  UnverifiedJws jws;
+  jws.payload_size_ = Base64UrlDecodedLength(payload_b64.size());
+  jws.signature_size_ = Base64UrlDecodedLength(signature_b64.size());
+  jws.decoded_.resize(jws.payload_size_ + jws.signature_size_ + kJsonPadding);
+  char* const decoded = jws.decoded_.data();
+  absl::Status payload = Base64UrlDecodeTo(
+      payload_b64, absl::Span<char>(decoded, jws.payload_size_));
   if (!payload.ok()) {
-    return Malformed(absl::StrCat("payload: ", payload.status().message()));
+    return Malformed(absl::StrCat("payload: ", payload.message()));
   }
-  absl::StatusOr<std::string> signature = Base64UrlDecode(signature_b64);
+  absl::Status signature = Base64UrlDecodeTo(
+      signature_b64,
+      absl::Span<char>(decoded + jws.payload_size_, jws.signature_size_));
   if (!signature.ok()) {
-    return Malformed(absl::StrCat("signature: ", signature.status().message()));
+    return Malformed(absl::StrCat("signature: ", signature.message()));
   }
 
-  UnverifiedJws jws;
-  jws.alg_ = header->alg;
-  jws.kid_ = std::move(header->kid);
-  jws.typ_ = std::move(header->typ);
+  jws.alg_ = (*header)->alg;
+  jws.kid_ = (*header)->kid;
+  jws.typ_ = (*header)->typ;
   jws.signing_input_ = token.substr(0, second_dot);
-  jws.payload_ = *std::move(payload);
-  jws.signature_ = *std::move(signature);
   return jws;
 }
 
@@ -191,33 +202,38 @@ absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
   return VerifyJws(*std::move(jws), keys);
 }
 
-absl::StatusOr<VerifiedJws> VerifyJws(UnverifiedJws parsed,
-                                      const KeySet& keys) {
-  UnverifiedJws* jws = &parsed;
+absl::StatusOr<const VerificationKey*> VerifySignature(const UnverifiedJws& jws,
+                                                       const KeySet& keys) {
   const VerificationKey* key = nullptr;
-  if (jws->kid().has_value()) {
-    key = keys.Find(*jws->kid());
+  if (jws.kid().has_value()) {
+    key = keys.Find(*jws.kid());
   } else if (keys.size() == 1) {
     key = keys.keys().front().get();
   }
   if (key == nullptr) {
     return TokenRejected(RejectReason::kUnknownKey,
-                         jws->kid().has_value()
+                         jws.kid().has_value()
                              ? "no trusted key has the token's kid"
                              : "token has no kid and several keys are trusted");
   }
   // The key decides the algorithm; the header must merely agree with it.
-  if (jws->alg() != key->alg()) {
+  if (jws.alg() != key->alg()) {
     return TokenRejected(
         RejectReason::kUnsupportedAlgorithm,
-        absl::StrCat("token alg ", JwsAlgorithmName(jws->alg()),
+        absl::StrCat("token alg ", JwsAlgorithmName(jws.alg()),
                      " differs from key alg ", JwsAlgorithmName(key->alg())));
   }
-  if (!key->verifier().Verify(jws->signing_input(), jws->signature()).ok()) {
+  if (!key->verifier().Verify(jws.signing_input(), jws.signature()).ok()) {
     return TokenRejected(RejectReason::kBadSignature,
                          "signature does not verify");
   }
-  return VerifiedJws{key, jws->typ(), std::move(*jws).TakePayload()};
+  return key;
+}
+
+absl::StatusOr<VerifiedJws> VerifyJws(UnverifiedJws jws, const KeySet& keys) {
+  absl::StatusOr<const VerificationKey*> key = VerifySignature(jws, keys);
+  if (!key.ok()) return key.status();
+  return VerifiedJws{*key, jws.typ(), std::move(jws).TakePayload()};
 }
 
 absl::StatusOr<std::string> SignCompact(const SigningKey& key,

@@ -52,9 +52,19 @@ class UnverifiedJws {
   // The bytes the signature covers: "<header>.<payload>" as received.
   absl::string_view signing_input() const { return signing_input_; }
   // The decoded signature and payload.
-  const std::string& signature() const { return signature_; }
-  const std::string& payload() const { return payload_; }
-  std::string TakePayload() && { return std::move(payload_); }
+  absl::string_view payload() const {
+    return absl::string_view(decoded_).substr(0, payload_size_);
+  }
+  // At least kJsonPadding bytes after payload() are readable (the
+  // signature, then zeros): ParseJsonObjectView can parse it in place.
+  size_t payload_padding() const { return decoded_.size() - payload_size_; }
+  std::string TakePayload() && {
+    decoded_.resize(payload_size_);
+    return std::move(decoded_);
+  }
+  absl::string_view signature() const {
+    return absl::string_view(decoded_).substr(payload_size_, signature_size_);
+  }
 
  private:
   UnverifiedJws() = default;
@@ -63,8 +73,12 @@ class UnverifiedJws {
   std::optional<std::string> kid_;
   std::optional<std::string> typ_;
   absl::string_view signing_input_;
-  std::string signature_;
-  std::string payload_;
+  // The payload, the signature, then kJsonPadding zero bytes: one
+  // allocation for all. Offsets, not views, so that moving the object (or a
+  // short, inline string) is safe.
+  std::string decoded_;
+  size_t payload_size_ = 0;
+  size_t signature_size_ = 0;
 };
 
 // The result of VerifyCompactJws: the payload bytes, now authenticated by
@@ -87,6 +101,12 @@ absl::StatusOr<VerifiedJws> VerifyCompactJws(absl::string_view token,
 // The same checks for a token already parsed (the token string must still
 // be alive).
 absl::StatusOr<VerifiedJws> VerifyJws(UnverifiedJws jws, const KeySet& keys);
+
+// VerifyJws's checks (key, alg binding, signature) without giving up `jws`:
+// the key, owned by `keys`, or the same rejection. For callers that go on
+// to read the parsed token (JwtValidator parses the payload in place).
+absl::StatusOr<const VerificationKey*> VerifySignature(const UnverifiedJws& jws,
+                                                       const KeySet& keys);
 
 // Signs `payload` as a compact JWS with header {"alg":..,"kid":..,"typ":..}
 // (typ omitted when empty). INVALID_ARGUMENT for a typ that is not UTF-8;

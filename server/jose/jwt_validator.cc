@@ -1,11 +1,14 @@
 #include "server/jose/jwt_validator.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "server/jose/reject_reason.h"
 
 namespace jwtd::jose {
@@ -20,7 +23,7 @@ absl::string_view StripApplicationPrefix(absl::string_view typ) {
   return typ;
 }
 
-bool Contains(const std::vector<std::string>& values, absl::string_view v) {
+bool Contains(absl::Span<const absl::string_view> values, absl::string_view v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
 
@@ -52,37 +55,48 @@ absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
 absl::StatusOr<VerifiedJwt> JwtValidator::Validate(
     UnverifiedJws parsed, const KeySet& keys, absl::Time now,
     absl::string_view required_audience) const {
-  absl::StatusOr<VerifiedJws> jws = VerifyJws(std::move(parsed), keys);
-  if (!jws.ok()) return jws.status();
+  absl::StatusOr<const VerificationKey*> verified =
+      VerifySignature(parsed, keys);
+  if (!verified.ok()) return verified.status();
+  const VerificationKey& key = **verified;
   if (!policy_.algorithms.empty() &&
       std::find(policy_.algorithms.begin(), policy_.algorithms.end(),
-                jws->key->alg()) == policy_.algorithms.end()) {
+                key.alg()) == policy_.algorithms.end()) {
     return TokenRejected(RejectReason::kUnsupportedAlgorithm,
-                         absl::StrCat(JwsAlgorithmName(jws->key->alg()),
+                         absl::StrCat(JwsAlgorithmName(key.alg()),
                                       " is not accepted from this issuer"));
   }
 
-  absl::StatusOr<Json> claims = ParseJsonObject(jws->payload, limits_.payload);
-  if (!claims.ok()) {
+  // The claims are checked on the parsed document itself, in place in the
+  // token's buffer: no copy, no Json tree, no string copies. VerifiedJwt
+  // builds the tree from the payload only if a caller asks for it.
+  absl::Status checked;
+  absl::Status parsed_ok = ParseJsonObjectView(
+      parsed.payload(), limits_.payload,
+      [&](const simdjson::dom::object& claims) {
+        checked = CheckClaims(parsed.typ(), claims, now, required_audience);
+      },
+      parsed.payload_padding());
+  if (!parsed_ok.ok()) {
     return TokenRejected(RejectReason::kMalformed,
-                         absl::StrCat("payload: ", claims.status().message()));
+                         absl::StrCat("payload: ", parsed_ok.message()));
   }
-  absl::StatusOr<RegisteredClaims> registered = ReadRegisteredClaims(*claims);
-  if (!registered.ok()) return registered.status();
-  absl::Status checked =
-      CheckClaims(*jws, *registered, *claims, now, required_audience);
   if (!checked.ok()) return checked;
-  return VerifiedJwt(jws->key->alg(), jws->key->kid(), *std::move(claims),
-                     *std::move(registered));
+  return VerifiedJwt(key.alg(), key.kid(), std::move(parsed).TakePayload(),
+                     limits_.payload);
 }
 
 absl::Status JwtValidator::CheckClaims(
-    const VerifiedJws& jws, const RegisteredClaims& claims, const Json& all,
+    const std::optional<std::string>& typ, const simdjson::dom::object& all,
     absl::Time now, absl::string_view required_audience) const {
+  RegisteredClaimViews claims;
+  if (absl::Status read = ReadRegisteredClaimViews(all, &claims); !read.ok()) {
+    return read;
+  }
   const ValidationPolicy& p = policy_;
   if (p.typ.has_value()) {
-    if (!jws.typ.has_value() ||
-        !absl::EqualsIgnoreCase(StripApplicationPrefix(*jws.typ),
+    if (!typ.has_value() ||
+        !absl::EqualsIgnoreCase(StripApplicationPrefix(*typ),
                                 StripApplicationPrefix(*p.typ))) {
       return TokenRejected(RejectReason::kWrongType,
                            absl::StrCat("typ must be ", *p.typ));
@@ -134,7 +148,7 @@ absl::Status JwtValidator::CheckClaims(
                          "aud does not contain the requested audience");
   }
   for (const std::string& name : p.required_claims) {
-    if (all.Find(name) == nullptr) {
+    if (all.at_key(name).error() != simdjson::SUCCESS) {
       return TokenRejected(RejectReason::kMissingClaim,
                            absl::StrCat("token has no \"", name, "\" claim"));
     }

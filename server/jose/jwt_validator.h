@@ -12,6 +12,10 @@
 #include "server/jose/key_set.h"
 #include "server/jose/verified_jwt.h"
 
+namespace simdjson::dom {
+class object;
+}  // namespace simdjson::dom
+
 namespace jwtd::jose {
 
 // Largest leeway a policy may grant for clock skew.
@@ -72,9 +76,10 @@ class JwtValidator {
   JwtValidator(ValidationPolicy policy, JwsLimits limits)
       : policy_(std::move(policy)), limits_(limits) {}
 
-  absl::Status CheckClaims(const VerifiedJws& jws,
-                           const RegisteredClaims& claims, const Json& all,
-                           absl::Time now,
+  // Checks the header's `typ`, then reads and checks the registered claims
+  // and the policy's required claims of the parsed claim set `all`.
+  absl::Status CheckClaims(const std::optional<std::string>& typ,
+                           const simdjson::dom::object& all, absl::Time now,
                            absl::string_view required_audience) const;
 
   ValidationPolicy policy_;

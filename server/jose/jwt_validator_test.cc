@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -189,6 +190,37 @@ TEST_F(JwtValidatorTest, AcceptsValidEs256Token) {
   EXPECT_EQ(r.expires_at, std::optional<absl::Time>(kNow + absl::Seconds(600)));
   EXPECT_FALSE(r.not_before.has_value());
   EXPECT_EQ(r.jwt_id, std::optional<std::string>("id-1"));
+}
+
+// claims() and registered() are built on first use: copies and moves carry
+// the same claims, and threads racing on the first access all see one
+// result.
+TEST_F(JwtValidatorTest, LazyClaimsSurviveCopiesMovesAndRaces) {
+  Json claims = Claims();
+  claims.Set("aud", Json::FromArray({Json::String("x"), Json::String(kAudience),
+                                     Json::String("y")}));
+  claims.Set("nbf", Json::Double(kNowSeconds - 0.5));
+  claims.Set("scope", Json::String("read write"));
+  ASSERT_OK_AND_ASSIGN(VerifiedJwt jwt, Validate(Sign(*es256_, claims)));
+  const VerifiedJwt copy = jwt;  // Before any decoding.
+  std::vector<const Json*> seen(8, nullptr);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&jwt, &seen, i] { seen[i] = &jwt.claims(); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const Json* each : seen) EXPECT_EQ(each, seen.front());
+  EXPECT_TRUE(jwt.claims() == claims);
+  EXPECT_TRUE(copy.claims() == claims);
+  EXPECT_THAT(copy.registered().audiences, ElementsAre("x", kAudience, "y"));
+  EXPECT_EQ(copy.registered().not_before,
+            std::optional<absl::Time>(kNow - absl::Milliseconds(500)));
+  const VerifiedJwt moved = std::move(jwt);  // After decoding.
+  EXPECT_TRUE(moved.claims() == claims);
+  EXPECT_EQ(moved.registered().jwt_id, std::optional<std::string>("id-1"));
+  VerifiedJwt assigned = copy;
+  assigned = moved;
+  EXPECT_TRUE(assigned.claims() == claims);
 }
 
 // A freshly signed HS256 token validates against the secret key.
