@@ -81,8 +81,10 @@ Observability InstallObservability(
 
   Observability result;
   result.metrics = std::make_shared<observability::Metrics>(std::move(options));
-  // A later config field may turn per-call logs off.
-  result.call_options.log_calls = true;
+  result.call_options.log_calls =
+      config.access_log != config::Config::AccessLog::kOff;
+  result.call_options.log_ok_calls =
+      config.access_log == config::Config::AccessLog::kAll;
 
   // The callbacks share ownership: copies of them keep the metrics alive.
   std::shared_ptr<observability::Metrics> shared = result.metrics;

@@ -532,6 +532,17 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {
   JWTD_RETURN_IF_ERROR(top.Duration("shutdown_grace", &config.shutdown_grace));
   JWTD_RETURN_IF_ERROR(
       top.Int("validation_cache_mib", 0, 1024, &config.validation_cache_mib));
+  {
+    std::string access_log;
+    JWTD_RETURN_IF_ERROR(top.String("access_log", &access_log));
+    if (!access_log.empty()) {
+      absl::StatusOr<Config::AccessLog> parsed = ParseAccessLog(access_log);
+      if (!parsed.ok()) {
+        return FieldError("access_log", parsed.status().message());
+      }
+      config.access_log = *parsed;
+    }
+  }
   JWTD_RETURN_IF_ERROR(top.String("http_listen", &config.http_listen));
   JWTD_RETURN_IF_ERROR(top.String("public_url", &config.public_url));
   JWTD_RETURN_IF_ERROR(top.String("data_dir", &config.data_dir));
@@ -557,6 +568,13 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {
   JWTD_RETURN_IF_ERROR(top.CheckNoUnknownFields());
   JWTD_RETURN_IF_ERROR(Finalize(&config));
   return config;
+}
+
+absl::StatusOr<Config::AccessLog> ParseAccessLog(absl::string_view text) {
+  if (text == "all") return Config::AccessLog::kAll;
+  if (text == "errors") return Config::AccessLog::kErrors;
+  if (text == "off") return Config::AccessLog::kOff;
+  return absl::InvalidArgumentError("must be all, errors or off");
 }
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path) {

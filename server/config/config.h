@@ -95,6 +95,11 @@ struct Config {
   // Memory for the validation cache (accepted tokens reused while their key
   // set is unchanged and their time claims hold); 0 turns it off.
   int validation_cache_mib = 8;
+  // Which gRPC calls get a log line: every call, only those that did not
+  // end OK (the default: a busy sidecar's OK calls are in the metrics), or
+  // none.
+  enum class AccessLog { kAll, kErrors, kOff };
+  AccessLog access_log = AccessLog::kErrors;
 };
 
 // Parses a YAML configuration strictly: unknown fields, wrong types, bad
@@ -111,6 +116,9 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml);
 // the configuration's data_dir.
 std::string LocalKeyDir(const Config& config,
                         const keyring::LocalKeyRingOptions& local);
+
+// "all", "errors" or "off"; INVALID_ARGUMENT otherwise.
+absl::StatusOr<Config::AccessLog> ParseAccessLog(absl::string_view text);
 
 // Reads and parses a file (at most 1 MiB).
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);

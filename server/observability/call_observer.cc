@@ -57,12 +57,14 @@ LogLevel LevelFor(grpc::StatusCode code) {
 
 class CallObserver : public grpc::experimental::Interceptor {
  public:
-  CallObserver(Metrics* metrics, ServerRpcInfo* info, bool log_calls)
+  CallObserver(Metrics* metrics, ServerRpcInfo* info,
+               const CallObserverOptions& options)
       : metrics_(metrics),
         info_(info),
         method_(info->method() != nullptr ? info->method() : ""),
         series_(metrics->Rpc(method_, ToRpcType(info->type()))),
-        log_calls_(log_calls),
+        log_calls_(options.log_calls),
+        log_ok_calls_(options.log_ok_calls),
         start_(std::chrono::steady_clock::now()) {
     metrics_->RpcStarted(*series_);
   }
@@ -89,7 +91,9 @@ class CallObserver : public grpc::experimental::Interceptor {
     const absl::Duration elapsed =
         absl::FromChrono(std::chrono::steady_clock::now() - start_);
     metrics_->RpcHandled(*series_, code, elapsed);
-    if (!log_calls_) return;
+    if (!log_calls_ || (code == grpc::StatusCode::OK && !log_ok_calls_)) {
+      return;
+    }
     const LogLevel level = LevelFor(code);
     if (!LogEnabled(level)) return;
     absl::string_view method = method_;
@@ -114,6 +118,7 @@ class CallObserver : public grpc::experimental::Interceptor {
   const absl::string_view method_;
   const Metrics::RpcSeries* const series_;
   const bool log_calls_;
+  const bool log_ok_calls_;
   const std::chrono::steady_clock::time_point start_;
   bool done_ = false;
 };
@@ -126,7 +131,7 @@ CallObserverFactory::CallObserverFactory(std::shared_ptr<Metrics> metrics,
 
 grpc::experimental::Interceptor* CallObserverFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallObserver(metrics_.get(), info, options_.log_calls);
+  return new CallObserver(metrics_.get(), info, options_);
 }
 
 }  // namespace jwtd::observability

@@ -12,6 +12,9 @@ struct CallObserverOptions {
   // Write one log line per call (see CallObserverFactory). Metrics are
   // recorded either way.
   bool log_calls = true;
+  // With log_calls: false leaves calls that end OK out of the log (they are
+  // still counted), so that a busy sidecar logs only what needs a look.
+  bool log_ok_calls = true;
 };
 
 // A gRPC server interceptor factory that observes every call:

@@ -131,8 +131,9 @@ std::vector<google::protobuf::Struct> RpcLines(const JwtdProcess& jwtd,
 TEST(ObservabilityE2eTest, MetricsAndCallLogsFollowTheCalls) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<JwtdProcess> jwtd,
-      JwtdProcess::Start({.flags = {absl::StrCat("--issuer=", kIssuer),
-                                    "--http-listen=127.0.0.1:0"}}));
+      JwtdProcess::Start(
+          {.flags = {absl::StrCat("--issuer=", kIssuer),
+                     "--http-listen=127.0.0.1:0", "--access-log=all"}}));
   ASSERT_OK_AND_ASSIGN(std::string good, IssueToken(*jwtd, "alice"));
   ASSERT_OK_AND_ASSIGN(std::string other, IssueToken(*jwtd, "bob"));
   ASSERT_OK_AND_ASSIGN(std::string tampered, FlipSignatureCharacter(other));
