@@ -34,8 +34,16 @@ using ValidationObserver = std::function<void(const ValidationEvent&)>;
 // Most requests one ValidateBatch call may carry.
 inline constexpr int kMaxBatchSize = 1000;
 
-class TokenServiceHandler final
-    : public jwtd::v1::TokenService::CallbackService {
+// Validate and ValidateBatch are served as raw (ByteBuffer) methods: their
+// answers are encoded by hand (wire_encoding.h) so that a token's claims
+// need not be built as a protobuf Struct on every call. The wire format is
+// the proto's; clients see no difference.
+using TokenServiceHandlerBase =
+    jwtd::v1::TokenService::WithRawCallbackMethod_Validate<
+        jwtd::v1::TokenService::WithRawCallbackMethod_ValidateBatch<
+            jwtd::v1::TokenService::CallbackService>>;
+
+class TokenServiceHandler final : public TokenServiceHandlerBase {
  public:
   // `service` must outlive the handler. `policy` decides who may call
   // what on this handler's listener. `on_validation`, when set, is told of
@@ -49,17 +57,17 @@ class TokenServiceHandler final
   grpc::ServerUnaryReactor* Issue(grpc::CallbackServerContext* context,
                                   const jwtd::v1::IssueRequest* request,
                                   jwtd::v1::IssueResponse* response) override;
-  grpc::ServerUnaryReactor* Validate(
-      grpc::CallbackServerContext* context,
-      const jwtd::v1::ValidateRequest* request,
-      jwtd::v1::ValidateResponse* response) override;
-  // Each request as Validate answers it, in order; a request that Validate
-  // would fail gets its status in place of a verdict. INVALID_ARGUMENT for
-  // an empty batch or one beyond kMaxBatchSize.
-  grpc::ServerUnaryReactor* ValidateBatch(
-      grpc::CallbackServerContext* context,
-      const jwtd::v1::ValidateBatchRequest* request,
-      jwtd::v1::ValidateBatchResponse* response) override;
+  // A jwtd.v1.ValidateRequest in, a jwtd.v1.ValidateResponse out.
+  grpc::ServerUnaryReactor* Validate(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
+  // A jwtd.v1.ValidateBatchRequest in, a ValidateBatchResponse out: each
+  // request as Validate answers it, in order; a request that Validate would
+  // fail gets its status in place of a verdict. INVALID_ARGUMENT for an
+  // empty batch or one beyond kMaxBatchSize.
+  grpc::ServerUnaryReactor* ValidateBatch(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Introspect(
       grpc::CallbackServerContext* context,
       const jwtd::v1::IntrospectRequest* request,
@@ -73,10 +81,11 @@ class TokenServiceHandler final
       jwtd::v1::GetKeySetResponse* response) override;
 
  private:
-  // Validates one request into `response` (and tells the observer); a
-  // non-OK status when the request or the service is at fault.
+  // Validates one request and appends the encoded ValidateResponse to
+  // `wire` (and tells the observer); a non-OK status (nothing appended)
+  // when the request or the service is at fault.
   absl::Status ValidateOne(const jwtd::v1::ValidateRequest& request,
-                           jwtd::v1::ValidateResponse* response) const;
+                           std::string* wire) const;
 
   // OK when the caller may make this call; logs a denial.
   absl::Status Authorize(grpc::CallbackServerContext* context,
