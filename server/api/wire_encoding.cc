@@ -34,11 +34,18 @@ size_t VarintSize(uint64_t value) {
 }
 
 void AppendVarint(uint64_t value, std::string* out) {
+  if (value < 0x80) {  // Tags and most lengths: one byte.
+    out->push_back(static_cast<char>(value));
+    return;
+  }
+  char bytes[10];
+  size_t n = 0;
   while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    bytes[n++] = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  out->push_back(static_cast<char>(value));
+  bytes[n++] = static_cast<char>(value);
+  out->append(bytes, n);
 }
 
 void AppendTag(int field, uint32_t wire_type, std::string* out) {

@@ -23,6 +23,10 @@ class CallTracker {
 
   int in_flight() const { return in_flight_.load(std::memory_order_acquire); }
 
+  // The counter itself, for an interceptor that already runs on every call
+  // (observability::CallObserverOptions::live_api_calls) to keep instead.
+  std::atomic<int>* counter() { return &in_flight_; }
+
   // Waits until no call is in flight or `deadline` passes; true when idle.
   bool WaitUntilIdle(absl::Time deadline) const;
 

@@ -260,6 +260,7 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
   parts->observability =
       InstallObservability(config, parts->rings, parts->revocations.get(),
                            clock, parts->service.get());
+  parts->observability.call_options.live_api_calls = parts->calls.counter();
   parts->main_handler = std::make_unique<api::TokenServiceHandler>(
       parts->service.get(),
       api::CallerPolicy(api::CallerPolicy::Listener::kMain,
@@ -271,9 +272,8 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         factories;
-    factories.push_back(parts->calls.NewInterceptorFactory());
-    // The call observer goes last: gRPC runs the send hooks in order, so
-    // the last one sees the status actually sent.
+    // One interceptor per call: the observer records metrics and logs, and
+    // counts the live calls for the shutdown drain (CallTracker).
     factories.push_back(parts->observability.NewCallObserver());
     return factories;
   };

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -65,8 +66,14 @@ class CallObserver : public grpc::experimental::Interceptor {
         series_(metrics->Rpc(method_, ToRpcType(info->type()))),
         log_calls_(options.log_calls),
         log_ok_calls_(options.log_ok_calls),
+        live_api_calls_(absl::StartsWith(method_, "/jwtd.v1.")
+                            ? options.live_api_calls
+                            : nullptr),
         start_(std::chrono::steady_clock::now()) {
     metrics_->RpcStarted(*series_);
+    if (live_api_calls_ != nullptr) {
+      live_api_calls_->fetch_add(1, std::memory_order_acq_rel);
+    }
   }
 
   // A call that never sent a status (the client cancelled or went away
@@ -74,6 +81,9 @@ class CallObserver : public grpc::experimental::Interceptor {
   // call is destroyed: the server context is not touched any more.
   ~CallObserver() override {
     if (!done_) Done(grpc::StatusCode::CANCELLED, /*with_peer=*/false);
+    if (live_api_calls_ != nullptr) {
+      live_api_calls_->fetch_sub(1, std::memory_order_acq_rel);
+    }
   }
 
   void Intercept(
@@ -119,6 +129,7 @@ class CallObserver : public grpc::experimental::Interceptor {
   const Metrics::RpcSeries* const series_;
   const bool log_calls_;
   const bool log_ok_calls_;
+  std::atomic<int>* const live_api_calls_;
   const std::chrono::steady_clock::time_point start_;
   bool done_ = false;
 };

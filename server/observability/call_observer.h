@@ -1,6 +1,7 @@
 #ifndef JWTD_SERVER_OBSERVABILITY_CALL_OBSERVER_H_
 #define JWTD_SERVER_OBSERVABILITY_CALL_OBSERVER_H_
 
+#include <atomic>
 #include <memory>
 
 #include "grpcpp/support/server_interceptor.h"
@@ -15,6 +16,10 @@ struct CallObserverOptions {
   // With log_calls: false leaves calls that end OK out of the log (they are
   // still counted), so that a busy sidecar logs only what needs a look.
   bool log_ok_calls = true;
+  // When set, incremented while a call of a jwtd.v1 method is alive (from
+  // its start until gRPC destroys it), so that shutdown can tell when the
+  // drain is over without a second interceptor on every call.
+  std::atomic<int>* live_api_calls = nullptr;
 };
 
 // A gRPC server interceptor factory that observes every call:

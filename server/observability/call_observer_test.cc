@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -55,11 +56,16 @@ class FakeTokenService final : public jwtd::v1::TokenService::CallbackService {
     } else if (request->token() == "broken") {
       reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "oops"));
     } else {
+      if (live_calls != nullptr) seen_live_calls = live_calls->load();
       response->set_valid(true);
       reactor->Finish(grpc::Status::OK);
     }
     return reactor;
   }
+
+  // When set, read while a call is being handled.
+  std::atomic<int>* live_calls = nullptr;
+  int seen_live_calls = -1;
 };
 
 // Replaces every status with PERMISSION_DENIED at PRE_SEND_STATUS, as an
@@ -369,6 +375,20 @@ TEST_F(CallObserverTest, ManyConcurrentCalls) {
   EXPECT_THAT(FindSample(metrics_->Render(), "grpc_server_handled_total",
                          WithCode(MethodLabels("Validate"), "OK")),
               Optional(static_cast<double>(kThreads * kCalls)));
+}
+
+// live_api_calls counts a jwtd.v1 call while it is alive, and only then.
+TEST_F(CallObserverTest, CountsLiveApiCalls) {
+  std::atomic<int> live{0};
+  service_.live_calls = &live;
+  StartObserved({.log_calls = false, .live_api_calls = &live});
+  EXPECT_TRUE(Validate("fine").ok());
+  EXPECT_EQ(service_.seen_live_calls, 1);
+  EXPECT_FALSE(Validate("deny").ok());
+  // gRPC destroys a call's interceptors shortly after its status went out.
+  for (int i = 0; i < 200 && live.load() != 0; ++i)
+    absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(live.load(), 0);
 }
 
 }  // namespace
