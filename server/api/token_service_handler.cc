@@ -184,9 +184,9 @@ absl::Status TokenServiceHandler::ValidateOne(const ValidateRequest& request,
   }
   response.AppendToString(wire);
   if (verdict->valid()) {
-    std::string claims;
-    AppendStructWire(verdict->jwt->claims(), &claims);
-    AppendMessageField(ValidateResponse::kClaimsFieldNumber, claims, wire);
+    // Encoded once per verified token; a cached token reuses the bytes.
+    AppendMessageField(ValidateResponse::kClaimsFieldNumber,
+                       verdict->jwt->EncodedClaims(&AppendStructWire), wire);
   }
   if (on_validation_) {
     on_validation_(ValidationEvent{

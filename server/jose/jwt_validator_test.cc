@@ -1,5 +1,6 @@
 #include "server/jose/jwt_validator.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -221,6 +222,38 @@ TEST_F(JwtValidatorTest, LazyClaimsSurviveCopiesMovesAndRaces) {
   VerifiedJwt assigned = copy;
   assigned = moved;
   EXPECT_TRUE(assigned.claims() == claims);
+}
+
+// The encoded claims are built once and shared by every caller and thread.
+std::atomic<int> encoder_calls{0};
+void CountingEncoder(const Json& claims, std::string* out) {
+  encoder_calls.fetch_add(1);
+  out->append(claims.Serialize());
+}
+
+TEST_F(JwtValidatorTest, EncodedClaimsAreBuiltOnce) {
+  ASSERT_OK_AND_ASSIGN(VerifiedJwt jwt, Validate(Sign(*es256_, Claims())));
+  encoder_calls = 0;
+  std::vector<const std::string*> seen(8, nullptr);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back(
+        [&jwt, &seen, i] { seen[i] = &jwt.EncodedClaims(&CountingEncoder); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string* each : seen) EXPECT_EQ(each, seen.front());
+  EXPECT_EQ(*seen.front(), Claims().Serialize());
+  const int racing_calls = encoder_calls.load();
+  EXPECT_GE(racing_calls, 1);  // Racing first calls may each encode once.
+  EXPECT_EQ(jwt.EncodedClaims(&CountingEncoder), Claims().Serialize());
+  EXPECT_EQ(encoder_calls.load(), racing_calls);
+  // A moved VerifiedJwt keeps the bytes; a copy encodes on its own.
+  const VerifiedJwt moved = std::move(jwt);
+  EXPECT_EQ(moved.EncodedClaims(&CountingEncoder), Claims().Serialize());
+  EXPECT_EQ(encoder_calls.load(), racing_calls);
+  const VerifiedJwt copy = moved;
+  EXPECT_EQ(copy.EncodedClaims(&CountingEncoder), Claims().Serialize());
+  EXPECT_EQ(encoder_calls.load(), racing_calls + 1);
 }
 
 // A freshly signed HS256 token validates against the secret key.

@@ -32,7 +32,9 @@ VerifiedJwt::VerifiedJwt(VerifiedJwt&& other) noexcept
       kid_(std::move(other.kid_)),
       payload_(std::move(other.payload_)),
       limits_(other.limits_),
-      decoded_(other.decoded_.exchange(nullptr, std::memory_order_acq_rel)) {}
+      decoded_(other.decoded_.exchange(nullptr, std::memory_order_acq_rel)),
+      encoded_claims_(
+          other.encoded_claims_.exchange(nullptr, std::memory_order_acq_rel)) {}
 
 VerifiedJwt& VerifiedJwt::operator=(const VerifiedJwt& other) {
   if (this != &other) *this = VerifiedJwt(other);
@@ -48,11 +50,33 @@ VerifiedJwt& VerifiedJwt::operator=(VerifiedJwt&& other) noexcept {
     delete decoded_.exchange(
         other.decoded_.exchange(nullptr, std::memory_order_acq_rel),
         std::memory_order_acq_rel);
+    delete encoded_claims_.exchange(
+        other.encoded_claims_.exchange(nullptr, std::memory_order_acq_rel),
+        std::memory_order_acq_rel);
   }
   return *this;
 }
 
-VerifiedJwt::~VerifiedJwt() { delete decoded_.load(std::memory_order_acquire); }
+VerifiedJwt::~VerifiedJwt() {
+  delete decoded_.load(std::memory_order_acquire);
+  delete encoded_claims_.load(std::memory_order_acquire);
+}
+
+const std::string& VerifiedJwt::EncodedClaims(ClaimsEncoder encode) const {
+  if (const std::string* ready =
+          encoded_claims_.load(std::memory_order_acquire)) {
+    return *ready;
+  }
+  auto fresh = std::make_unique<std::string>();
+  encode(claims(), fresh.get());
+  std::string* expected = nullptr;
+  if (encoded_claims_.compare_exchange_strong(expected, fresh.get(),
+                                              std::memory_order_acq_rel,
+                                              std::memory_order_acquire)) {
+    return *fresh.release();
+  }
+  return *expected;  // Another thread was first; `fresh` is dropped.
+}
 
 const VerifiedJwt::Decoded& VerifiedJwt::decoded() const {
   if (const Decoded* ready = decoded_.load(std::memory_order_acquire)) {

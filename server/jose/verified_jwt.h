@@ -36,6 +36,13 @@ class VerifiedJwt {
   const Json& claims() const;
   const RegisteredClaims& registered() const;
 
+  // The claims in the one encoding a caller needs on every answer (the API
+  // layer's protobuf wire bytes), built by `encode` on first use and kept:
+  // a cached token is answered many times. Every caller must pass the same
+  // encoder. Thread-safe like claims().
+  using ClaimsEncoder = void (*)(const Json& claims, std::string* out);
+  const std::string& EncodedClaims(ClaimsEncoder encode) const;
+
  private:
   friend class JwtValidator;
   struct Decoded;
@@ -52,6 +59,8 @@ class VerifiedJwt {
   // Null until first needed; then set once (compare-and-swap, so that two
   // threads racing to decode agree on one result) and owned by this object.
   mutable std::atomic<Decoded*> decoded_{nullptr};
+  // Null until EncodedClaims is first called; then set once, like decoded_.
+  mutable std::atomic<std::string*> encoded_claims_{nullptr};
 };
 
 }  // namespace jwtd::jose
