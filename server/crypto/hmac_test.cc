@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -320,6 +321,11 @@ TEST(HmacKeyTest, KeysCreatedAndDestroyedWhileThreadsSign) {
       current = std::move(next);  // The old key dies with its last user.
     }
     std::this_thread::yield();
+  }
+  // On a loaded machine the signers may not have run yet: let them sign
+  // (bounded) before stopping, so the test always exercises them.
+  for (int i = 0; i < 500 && signatures.load() < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   stop.store(true);
   for (std::thread& thread : threads) thread.join();

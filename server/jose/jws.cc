@@ -82,7 +82,7 @@ absl::StatusOr<JwsHeader> ParseHeader(absl::string_view header_b64,
   absl::StatusOr<std::optional<std::string>> cty =
       OptionalString(*header, "cty");
   if (!cty.ok()) return cty.status();
-  if (cty->has_value() && absl::EqualsIgnoreCase(**cty, "JWT")) {
+  if (cty->has_value() && absl::EqualsIgnoreCase(MediaTypeName(**cty), "JWT")) {
     return Malformed("nested JWTs (cty \"JWT\") are not accepted");
   }
   return parsed;
@@ -138,6 +138,15 @@ absl::StatusOr<const JwsHeader*> ParseHeaderCached(absl::string_view header_b64,
 }
 
 }  // namespace
+
+absl::string_view MediaTypeName(absl::string_view media_type) {
+  constexpr absl::string_view kPrefix = "application/";
+  if (media_type.size() > kPrefix.size() &&
+      absl::EqualsIgnoreCase(media_type.substr(0, kPrefix.size()), kPrefix)) {
+    media_type.remove_prefix(kPrefix.size());
+  }
+  return media_type;
+}
 
 absl::StatusOr<UnverifiedJws> UnverifiedJws::Parse(absl::string_view token,
                                                    const JwsLimits& limits) {

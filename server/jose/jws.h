@@ -13,6 +13,11 @@
 
 namespace jwtd::jose {
 
+// `typ` and `cty` values may leave out "application/" (RFC 7515 sections
+// 4.1.9 and 4.1.10): the name without that prefix (any case), for
+// case-insensitive comparison.
+absl::string_view MediaTypeName(absl::string_view media_type);
+
 // Bounds applied to a token before anything is decoded.
 struct JwsLimits {
   // Whole compact token, checked before any decoding (DESIGN: 8 KiB).

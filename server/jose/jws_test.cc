@@ -225,6 +225,12 @@ TEST_F(JwsTest, RejectsNestedJwt) {
               IsRejected(RejectReason::kMalformed));
   EXPECT_THAT(ParseHeader(R"({"alg":"ES256","cty":5})"),
               IsRejected(RejectReason::kMalformed));
+  // The "application/" prefix may be left out (RFC 7515 4.1.10), so it may
+  // also be there.
+  EXPECT_THAT(ParseHeader(R"({"alg":"ES256","cty":"application/JWT"})"),
+              IsRejected(RejectReason::kMalformed));
+  EXPECT_THAT(ParseHeader(R"({"alg":"ES256","cty":"APPLICATION/jwt"})"),
+              IsRejected(RejectReason::kMalformed));
   EXPECT_THAT(ParseHeader(R"({"alg":"ES256","cty":"json"})"), IsOk());
 }
 

@@ -14,15 +14,6 @@
 namespace jwtd::jose {
 namespace {
 
-absl::string_view StripApplicationPrefix(absl::string_view typ) {
-  constexpr absl::string_view kPrefix = "application/";
-  if (typ.size() > kPrefix.size() &&
-      absl::EqualsIgnoreCase(typ.substr(0, kPrefix.size()), kPrefix)) {
-    typ.remove_prefix(kPrefix.size());
-  }
-  return typ;
-}
-
 bool Contains(absl::Span<const absl::string_view> values, absl::string_view v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
@@ -96,8 +87,7 @@ absl::Status JwtValidator::CheckClaims(
   const ValidationPolicy& p = policy_;
   if (p.typ.has_value()) {
     if (!typ.has_value() ||
-        !absl::EqualsIgnoreCase(StripApplicationPrefix(*typ),
-                                StripApplicationPrefix(*p.typ))) {
+        !absl::EqualsIgnoreCase(MediaTypeName(*typ), MediaTypeName(*p.typ))) {
       return TokenRejected(RejectReason::kWrongType,
                            absl::StrCat("typ must be ", *p.typ));
     }

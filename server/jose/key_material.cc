@@ -32,7 +32,7 @@ absl::Status CheckKeyFitsAlgorithm(const PublicKey& key, JwsAlgorithm alg) {
           [&](const crypto::EcPublicKey& ec) -> absl::Status {
             if (family != KeyFamily::kEcdsa || CurveOf(alg) != ec.curve()) {
               return Unfit(
-                  absl::StrCat("an ", JwkCurveName(ec.curve()), " key"), alg);
+                  absl::StrCat("a ", JwkCurveName(ec.curve()), " key"), alg);
             }
             return absl::OkStatus();
           },
