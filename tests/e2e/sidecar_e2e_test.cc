@@ -18,7 +18,9 @@
 #include "absl/time/clock.h"
 #include "client/client.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "jwtd/v1/token_service.pb.h"
@@ -321,6 +323,46 @@ TEST(HealthE2eTest, NotServingAsSoonAsShutdownStarts) {
   const absl::Time stop_started = absl::Now();
   EXPECT_THAT(jwtd->Stop(), IsOk());
   EXPECT_LT(absl::Now() - stop_started, absl::Seconds(5));
+}
+
+// Server reflection answers as grpcurl asks: the services, and the file
+// that defines jwtd's API.
+TEST(ReflectionE2eTest, ListsServicesAndDescribesTheApi) {
+  ASSERT_OK_AND_ASSIGN(auto jwtd, JwtdProcess::Start());
+  namespace reflection = grpc::reflection::v1alpha;
+  auto channel =
+      grpc::CreateChannel(jwtd->address(), grpc::InsecureChannelCredentials());
+  auto stub = reflection::ServerReflection::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  auto stream = stub->ServerReflectionInfo(&context);
+  reflection::ServerReflectionRequest list;
+  list.set_list_services("*");
+  ASSERT_TRUE(stream->Write(list));
+  reflection::ServerReflectionResponse services;
+  ASSERT_TRUE(stream->Read(&services));
+  std::vector<std::string> names;
+  for (const auto& service : services.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf(
+                         {"jwtd.v1.TokenService", "grpc.health.v1.Health"}));
+
+  reflection::ServerReflectionRequest describe;
+  describe.set_file_containing_symbol("jwtd.v1.TokenService");
+  ASSERT_TRUE(stream->Write(describe));
+  reflection::ServerReflectionResponse files;
+  ASSERT_TRUE(stream->Read(&files));
+  ASSERT_TRUE(files.has_file_descriptor_response());
+  ASSERT_GT(files.file_descriptor_response().file_descriptor_proto_size(), 0);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(
+      files.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "jwtd/v1/token_service.proto");
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_THAT(jwtd->Stop(), IsOk());
 }
 
 // Every acknowledged Revoke survives a SIGTERM that arrives mid-load, and
