@@ -163,25 +163,27 @@ struct JwtdServer::Parts {
     health_updater.join();
   }
 
-  void UpdateHealthUntilStopped() {
+  // Sets every listener's health status to `ready`.
+  void SetHealth(bool ready) {
+    for (GrpcListener& listener : listeners) {
+      grpc::HealthCheckServiceInterface* health =
+          listener.server->GetHealthCheckService();
+      health->SetServingStatus(ready);
+      health->SetServingStatus(kHealthServiceName, ready);
+    }
+    Log(ready ? LogLevel::kInfo : LogLevel::kWarning,
+        ready ? "health: SERVING" : "health: NOT_SERVING");
+  }
+
+  // Follows readiness from `ready` (the status already set) on.
+  void UpdateHealthUntilStopped(bool ready) {
     std::unique_lock<std::mutex> lock(health_mu);
-    bool last = false;
-    bool first = true;
     while (!stop_health) {
-      const bool ready = Readiness(rings, revocations.get()).ok();
-      if (first || ready != last) {
-        for (GrpcListener& listener : listeners) {
-          grpc::HealthCheckServiceInterface* health =
-              listener.server->GetHealthCheckService();
-          health->SetServingStatus(ready);
-          health->SetServingStatus(kHealthServiceName, ready);
-        }
-        Log(ready ? LogLevel::kInfo : LogLevel::kWarning,
-            ready ? "health: SERVING" : "health: NOT_SERVING");
-        last = ready;
-        first = false;
-      }
       health_cv.wait_for(lock, kHealthPollInterval);
+      if (stop_health) break;
+      const bool now_ready = Readiness(rings, revocations.get()).ok();
+      if (now_ready != ready) SetHealth(now_ready);
+      ready = now_ready;
     }
   }
 };
@@ -304,9 +306,13 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     if (!privileged.ok()) return privileged.status();
     parts->listeners.push_back(*std::move(privileged));
   }
+  // The first status is set before Start returns (and so before the
+  // "jwtd serving" line): a client that connects then sees it.
+  const bool ready = Readiness(parts->rings, parts->revocations.get()).ok();
+  parts->SetHealth(ready);
   Parts* raw_parts = parts.get();
-  parts->health_updater =
-      std::thread([raw_parts] { raw_parts->UpdateHealthUntilStopped(); });
+  parts->health_updater = std::thread(
+      [raw_parts, ready] { raw_parts->UpdateHealthUntilStopped(ready); });
 
   if (!config.http_listen.empty()) {
     const service::TokenService* svc = parts->service.get();
