@@ -1,7 +1,5 @@
 #include "server/keyring/http_fetcher.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -16,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/keyring/curl_api.h"
 
 namespace jwtd::keyring {
 namespace {
@@ -23,19 +22,18 @@ namespace {
 // Longest Cache-Control text kept from one response (all its header lines).
 constexpr size_t kMaxCacheControlBytes = 4096;
 
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+// The loaded libcurl. Only called once LoadCurl() succeeded (every path
+// that makes a curl object checks it first).
+const CurlApi& Curl() { return **LoadCurl(); }
 
 struct CurlUrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
+  void operator()(CURLU* url) const { Curl().url_cleanup(url); }
 };
 struct CurlEasyDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+  void operator()(CURL* curl) const { Curl().easy_cleanup(curl); }
 };
 struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { Curl().slist_free_all(list); }
 };
 using CurlUrlPtr = std::unique_ptr<CURLU, CurlUrlDeleter>;
 
@@ -43,23 +41,25 @@ using CurlUrlPtr = std::unique_ptr<CURLU, CurlUrlDeleter>;
 std::optional<std::string> UrlPart(CURLU* url, CURLUPart part,
                                    unsigned flags = 0) {
   char* value = nullptr;
-  if (curl_url_get(url, part, &value, flags) != CURLUE_OK || value == nullptr) {
+  if (Curl().url_get(url, part, &value, flags) != CURLUE_OK ||
+      value == nullptr) {
     return std::nullopt;
   }
   std::string copy(value);
-  curl_free(value);
+  Curl().free(value);
   return copy;
 }
 
+// Null for a URL libcurl does not accept; the caller checked LoadCurl().
 CurlUrlPtr ParseWithCurl(absl::string_view url) {
-  InitCurlOnce();
-  CurlUrlPtr handle(curl_url());
+  CurlUrlPtr handle(Curl().url());
   if (handle == nullptr) return nullptr;
   // curl_url_set needs a NUL-terminated string; an embedded NUL is refused
   // by the length check below.
   const std::string text(url);
   if (text.size() != std::strlen(text.c_str())) return nullptr;
-  if (curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
+  if (Curl().url_set(handle.get(), CURLUPART_URL, text.c_str(), 0) !=
+      CURLUE_OK) {
     return nullptr;
   }
   return handle;
@@ -130,9 +130,12 @@ absl::StatusOr<HttpFetchResult> GetOnce(const std::string& url,
                                         const HttpFetchOptions& options,
                                         absl::Duration timeout,
                                         std::string* redirect_to) {
-  std::unique_ptr<CURL, CurlEasyDeleter> curl(curl_easy_init());
+  if (absl::StatusOr<const CurlApi*> api = LoadCurl(); !api.ok()) {
+    return api.status();
+  }
+  std::unique_ptr<CURL, CurlEasyDeleter> curl(Curl().easy_init());
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  std::unique_ptr<curl_slist, CurlSlistDeleter> headers(curl_slist_append(
+  std::unique_ptr<curl_slist, CurlSlistDeleter> headers(Curl().slist_append(
       nullptr, "Accept: application/jwk-set+json, application/json"));
 
   Transfer transfer;
@@ -145,42 +148,44 @@ absl::StatusOr<HttpFetchResult> GetOnce(const std::string& url,
 
   CURL* h = curl.get();
   bool set_ok =
-      curl_easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols) ==
+          CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
       // No signals: the resolver timeout must not use SIGALRM in a
       // multi-threaded server.
-      curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-                       static_cast<curl_off_t>(options.max_response_bytes)) ==
+      Curl().easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) ==
           CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_USERAGENT, "jwtd") == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer) == CURLE_OK &&
-      curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error) == CURLE_OK;
+      Curl().easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                         static_cast<curl_off_t>(options.max_response_bytes)) ==
+          CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_USERAGENT, "jwtd") == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_WRITEDATA, &transfer) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_HEADERDATA, &transfer) == CURLE_OK &&
+      Curl().easy_setopt(h, CURLOPT_ERRORBUFFER, error) == CURLE_OK;
   if (set_ok && options.cancel != nullptr) {
-    set_ok = curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress) ==
+    set_ok = Curl().easy_setopt(h, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
+             Curl().easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &OnProgress) ==
                  CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer) == CURLE_OK;
+             Curl().easy_setopt(h, CURLOPT_XFERINFODATA, &transfer) == CURLE_OK;
   }
   if (set_ok && !options.ca_file.empty()) {
-    set_ok = curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str()) ==
+    set_ok = Curl().easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str()) ==
                  CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_CAPATH, nullptr) == CURLE_OK;
+             Curl().easy_setopt(h, CURLOPT_CAPATH, nullptr) == CURLE_OK;
   }
   if (!set_ok) return absl::InternalError("libcurl refused an option");
 
-  const CURLcode code = curl_easy_perform(h);
+  const CURLcode code = Curl().easy_perform(h);
   const std::string where = RedactedUrl(url);
   switch (code) {
     case CURLE_OK:
@@ -206,15 +211,15 @@ absl::StatusOr<HttpFetchResult> GetOnce(const std::string& url,
           absl::StrCat("GET ", where, ": scheme not allowed"));
     default:
       return absl::UnavailableError(
-          absl::StrCat("GET ", where, ": ", curl_easy_strerror(code),
+          absl::StrCat("GET ", where, ": ", Curl().easy_strerror(code),
                        error[0] != '\0' ? absl::StrCat(" (", error, ")") : ""));
   }
 
   long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  Curl().easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (IsRedirect(status)) {
     char* location = nullptr;
-    if (curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
+    if (Curl().easy_getinfo(h, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
         location != nullptr) {
       *redirect_to = location;
     }
@@ -231,6 +236,9 @@ absl::StatusOr<HttpFetchResult> GetOnce(const std::string& url,
 
 absl::StatusOr<HttpOrigin> ParseHttpUrl(absl::string_view url,
                                         bool allow_http) {
+  if (absl::StatusOr<const CurlApi*> api = LoadCurl(); !api.ok()) {
+    return api.status();
+  }
   CurlUrlPtr handle = ParseWithCurl(url);
   if (handle == nullptr) {
     return absl::InvalidArgumentError("not a valid absolute URL");
@@ -271,6 +279,9 @@ absl::StatusOr<HttpOrigin> ParseHttpUrl(absl::string_view url,
 }
 
 std::string RedactedUrl(absl::string_view url) {
+  // Without libcurl nothing was fetched; never show an unparsed URL (it may
+  // hold credentials).
+  if (!LoadCurl().ok()) return "(URL not shown)";
   CurlUrlPtr handle = ParseWithCurl(url);
   if (handle == nullptr) return std::string(url);
   const std::optional<std::string> port = UrlPart(handle.get(), CURLUPART_PORT);
