@@ -217,6 +217,7 @@ def run(args, tmp):
             "--jwtd-pid=%d" % jwtd.pid,
             "--duration=%gs" % args.seconds,
             "--threads=%d" % args.threads,
+            "--revoke-fraction=%g" % args.revoke_fraction,
             "--json",
         ]
         if args.smoke:
@@ -257,6 +258,8 @@ def main():
     parser.add_argument("--seconds", type=float,
                         help="length of the load (default 600; --smoke 8)")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--revoke-fraction", type=float, default=0.1,
+                        help="share of issued tokens revoked (0: none)")
     parser.add_argument("--smoke", action="store_true",
                         help="8 s, RSS not checked, docs untouched (ctest)")
     parser.add_argument("--docs", action="store_true",

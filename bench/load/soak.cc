@@ -71,6 +71,9 @@ ABSL_FLAG(int, track, 50000, "Tokens tracked for the continuous checks");
 ABSL_FLAG(int, final_sample, 20000,
           "Tokens checked at the end: all issued, or a uniform sample of "
           "this many");
+ABSL_FLAG(double, revoke_fraction, 0.1,
+          "Share of issued tokens revoked (0: none, e.g. to tell a leak from "
+          "the revocations jwtd keeps until the tokens expire)");
 ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(10),
           "Deadline of each call");
 
@@ -373,6 +376,8 @@ class Soak {
   void Worker(uint64_t seed, Clock::time_point deadline);
   void FinalCheck(const std::vector<std::shared_ptr<Tracked>>& tokens);
   void Sampler(int pid, Clock::time_point start);
+  double TrendBucket() const;
+  std::vector<std::string> RssTrend(const std::vector<Sample>& samples);
   int Report();
 
   std::unique_ptr<Client> main_;
@@ -515,6 +520,7 @@ void Soak::KeySet() {
 void Soak::Worker(uint64_t seed, Clock::time_point deadline) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> chance(0, 1);
+  const double revoke_fraction = absl::GetFlag(FLAGS_revoke_fraction);
   for (uint64_t i = 0; Clock::now() < deadline; ++i) {
     std::shared_ptr<Tracked> fresh = Issue(rng);
     if (fresh != nullptr) {
@@ -528,7 +534,9 @@ void Soak::Worker(uint64_t seed, Clock::time_point deadline) {
     }
     // Half the revocations hit the token just issued (and so just cached
     // as valid), half an older one.
-    if (chance(rng) < 0.1) Revoke(chance(rng) < 0.5 ? fresh : nullptr);
+    if (chance(rng) < revoke_fraction) {
+      Revoke(chance(rng) < 0.5 ? fresh : nullptr);
+    }
     if (i % 16 == 7) ValidateBatch(50);
     if (i % 64 == 31) KeySet();
   }
@@ -686,6 +694,20 @@ double Average(const std::vector<Sample>& samples, double from, double to) {
   return n > 0 ? sum / n : 0;
 }
 
+// Ten buckets over the run, to show where RSS grew (a leak keeps climbing;
+// a cache or store filling up levels off).
+double Soak::TrendBucket() const { return std::max(1.0, load_seconds_ / 10); }
+
+std::vector<std::string> Soak::RssTrend(const std::vector<Sample>& samples) {
+  const double bucket = TrendBucket();
+  std::vector<std::string> trend;
+  for (double from = 0; from < load_seconds_ + final_seconds_; from += bucket) {
+    const double average = Average(samples, from, from + bucket - 1e-9);
+    if (average > 0) trend.push_back(absl::StrFormat("%.1f", average / 1024));
+  }
+  return trend;
+}
+
 int Soak::Report() {
   std::vector<Sample> samples;
   bool jwtd_gone;
@@ -778,6 +800,10 @@ int Soak::Report() {
         samples.empty() ? 0 : samples.front().fds, fd_start, fd_end, fd_max,
         absl::GetFlag(FLAGS_fd_slack), verdict(fd_ok)));
     if (jwtd_gone) lines.push_back("  jwtd's /proc entry vanished: it exited");
+    lines.push_back(
+        absl::StrCat("  RSS trend (MiB, averages of ",
+                     absl::StrFormat("%.0f", TrendBucket()),
+                     " s): ", absl::StrJoin(RssTrend(samples), " ")));
   }
   for (const std::string& note : stats_.notes()) {
     lines.push_back(absl::StrCat("  problem: ", note));
@@ -814,7 +840,8 @@ int Soak::Report() {
         "\"first_window_avg_kib\":%.0f,\"last_window_avg_kib\":%.0f,"
         "\"growth\":%.4f,\"max_growth\":%.4f},"
         "\"fds\":{\"ok\":%s,\"start\":%d,\"after_warmup\":%d,\"end\":%d,"
-        "\"max\":%d,\"slack\":%d},\"jwtd_exited\":%s,\"problems\":[%s]}\n",
+        "\"max\":%d,\"slack\":%d},\"rss_trend_mib\":[%s],"
+        "\"jwtd_exited\":%s,\"problems\":[%s]}\n",
         passed ? "true" : "false", load_seconds_, final_seconds_,
         absl::GetFlag(FLAGS_threads), absl::StrJoin(ops, ","),
         stats_.TotalCalls(), errors, wrong, tokens_.issued(), tokens_.revoked(),
@@ -827,7 +854,8 @@ int Soak::Report() {
         first_avg, last_avg, growth, absl::GetFlag(FLAGS_max_rss_growth),
         fd_ok ? "true" : "false", samples.empty() ? 0 : samples.front().fds,
         fd_start, fd_end, fd_max, absl::GetFlag(FLAGS_fd_slack),
-        jwtd_gone ? "true" : "false", absl::StrJoin(notes, ","));
+        absl::StrJoin(RssTrend(samples), ","), jwtd_gone ? "true" : "false",
+        absl::StrJoin(notes, ","));
   }
   return passed ? 0 : 1;
 }
