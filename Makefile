@@ -4,6 +4,10 @@
 #   make bench  jose_bench, then jwtd under gRPC load next to an echo floor
 #               (bench/load/run_load_bench.py, which rewrites its table in
 #               docs/performance.md; LOAD_BENCH_FLAGS=--long for 60 s runs)
+#   make soak   jwtd under SOAK_SECONDS (default 600) of mixed Issue/Validate/
+#               Introspect/Revoke load: every answer, RSS and FDs checked
+#               (bench/load/run_soak.py; SOAK_FLAGS=--docs writes the result
+#               into docs/performance.md)
 #   make fuzz   build the libFuzzer targets (clang, ASan+UBSan) in build-fuzz/
 #               and run each for FUZZ_SECONDS (docs/fuzzing.md)
 # Everything else is plain CMake/CTest (see CMakePresets.json).
@@ -12,13 +16,15 @@ BUILD_DIR := build
 JOBS      ?= 2
 JWTD_FLAGS ?=
 LOAD_BENCH_FLAGS ?=
+SOAK_SECONDS ?= 600
+SOAK_FLAGS   ?=
 
 FUZZ_DIR     := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := token_parser_fuzzer json_parser_fuzzer jwk_import_fuzzer
 FUZZ_FLAGS   ?=
 
-.PHONY: all deps configure build test run bench fuzz format clean
+.PHONY: all deps configure build test run bench soak fuzz format clean
 
 all: build
 
@@ -43,6 +49,10 @@ bench: build
 	$(BUILD_DIR)/bin/jose_bench --benchmark_min_time=0.5
 	/usr/bin/python3 bench/load/run_load_bench.py --build-dir $(BUILD_DIR) \
 	  $(LOAD_BENCH_FLAGS)
+
+soak: build
+	/usr/bin/python3 bench/load/run_soak.py --build-dir $(BUILD_DIR) \
+	  --seconds $(SOAK_SECONDS) $(SOAK_FLAGS)
 
 # Each target runs on a copy of its seed corpus in $(FUZZ_DIR)/corpus/<target>
 # (kept between runs, so it grows); crashes go to $(FUZZ_DIR)/artifacts/,
