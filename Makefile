@@ -10,6 +10,9 @@
 #               into docs/performance.md)
 #   make fuzz   build the libFuzzer targets (clang, ASan+UBSan) in build-fuzz/
 #               and run each for FUZZ_SECONDS (docs/fuzzing.md)
+#   make test-asan / test-tsan
+#               the whole ctest suite under ASan+UBSan / ThreadSanitizer in
+#               build-asan/ / build-tsan/ (docs/sanitizers.md)
 # Everything else is plain CMake/CTest (see CMakePresets.json).
 
 BUILD_DIR := build
@@ -24,7 +27,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := token_parser_fuzzer json_parser_fuzzer jwk_import_fuzzer
 FUZZ_FLAGS   ?=
 
-.PHONY: all deps configure build test run bench soak fuzz format clean
+.PHONY: all deps configure build test run bench soak fuzz format clean \
+  test-asan test-tsan
 
 all: build
 
@@ -79,8 +83,20 @@ fuzz: deps
 	if [ -n "$$failed" ]; then \
 	  echo "fuzz: findings in:$$failed (see $(FUZZ_DIR)/artifacts/ and the logs)"; exit 1; fi
 
+# Sanitizer builds (presets asan and tsan). Their test presets set
+# ASAN_/UBSAN_/LSAN_OPTIONS or TSAN_OPTIONS in ctest's environment, so every
+# process a test starts (jwtd, jwtctl, the Python and Node clients' jwtd)
+# inherits them and a sanitizer report fails the test that saw it.
+# CTEST_FLAGS passes extra ctest arguments (e.g. -L e2e, -R name).
+CTEST_FLAGS ?=
+
+test-asan test-tsan: test-%: deps
+	@test -f build-$*/CMakeCache.txt || cmake --preset $*
+	cmake --build build-$* -j$(JOBS)
+	ctest --preset $* -j$(JOBS) $(CTEST_FLAGS)
+
 format:
 	find server client tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -51,31 +52,31 @@ constexpr absl::string_view kDiscovery =
 class FakeEndpoints {
  public:
   void SetJwks(std::string jwks) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     jwks_ = std::move(jwks);
   }
   void SetLiveness(absl::Status status) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     liveness_ = std::move(status);
   }
   void SetReadiness(absl::Status status) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     readiness_ = std::move(status);
   }
 
   HttpEndpoints Get() {
     HttpEndpoints endpoints;
     endpoints.jwks = [this] {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard lock(mu_);
       return jwks_;
     };
     endpoints.openid_configuration = [] { return std::string(kDiscovery); };
     endpoints.liveness = [this] {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard lock(mu_);
       return liveness_;
     };
     endpoints.readiness = [this]() -> absl::StatusOr<std::string> {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard lock(mu_);
       if (!readiness_.ok()) return readiness_;
       return std::string("ready");
     };
@@ -83,7 +84,7 @@ class FakeEndpoints {
   }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;  // Not absl::Mutex: see docs/sanitizers.md.
   std::string jwks_ ABSL_GUARDED_BY(mu_) = std::string(kJwks);
   absl::Status liveness_ ABSL_GUARDED_BY(mu_);
   absl::Status readiness_ ABSL_GUARDED_BY(mu_);

@@ -333,7 +333,7 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     // known after Start, so the callback reads it (under a lock: requests
     // may already arrive) at request time.
     struct SharedAddress {
-      absl::Mutex mu;
+      std::mutex mu;  // Not absl::Mutex: see docs/sanitizers.md.
       std::string value ABSL_GUARDED_BY(mu);
     };
     auto http_address = std::make_shared<SharedAddress>();
@@ -348,7 +348,7 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
       }
       std::string base = public_url;
       if (base.empty()) {
-        absl::MutexLock lock(&http_address->mu);
+        std::lock_guard lock(http_address->mu);
         base = absl::StrCat("http://", http_address->value);
       }
       return OpenIdConfiguration(issuer, base, algs);
@@ -359,7 +359,7 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     parts->http_server = *std::move(http);
     parts->http_address =
         BoundAddress(config.http_listen, parts->http_server->port());
-    absl::MutexLock lock(&http_address->mu);
+    std::lock_guard lock(http_address->mu);
     http_address->value = parts->http_address;
   }
   return std::unique_ptr<JwtdServer>(new JwtdServer(std::move(parts)));

@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -23,7 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/jose/json.h"
 #include "server/jose/json_parser.h"
 #include "server/jose/jwk.h"
@@ -32,6 +34,7 @@
 #include "server/keyring/key_schedule.h"
 #include "server/util/file.h"
 #include "server/util/log.h"
+#include "server/util/shared_snapshot.h"
 
 namespace jwtd::keyring {
 namespace {
@@ -382,17 +385,20 @@ struct LocalKeyRing::State {
   const std::string legacy_path;
   bool generated = false;  // Set by Open before the ring is shared.
 
-  absl::Mutex tick_mu;
+  // std::mutex and std::condition_variable rather than absl::Mutex:
+  // visible to ThreadSanitizer (docs/sanitizers.md).
+  std::mutex tick_mu;
   // The ring's keys, sorted by activation, as last made durable.
   std::vector<RingKey> keys ABSL_GUARDED_BY(tick_mu);
   absl::Time next_change ABSL_GUARDED_BY(tick_mu) = absl::InfiniteFuture();
 
   // Readers load these without locking; Tick stores new ones.
-  std::atomic<std::shared_ptr<const Snapshot>> snapshot;
+  SharedSnapshot<const Snapshot> snapshot;
   std::atomic<int64_t> last_refresh_ns{INT64_MIN};  // INT64_MIN: never.
   std::atomic<bool> last_tick_ok{true};
 
-  absl::Mutex stop_mu;
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;  // Signalled when stop is set.
   bool stop ABSL_GUARDED_BY(stop_mu) = false;
   std::thread thread;
 };
@@ -542,7 +548,7 @@ void LocalKeyRing::State::RemoveStrayFiles(
 }
 
 absl::Status LocalKeyRing::State::Tick(absl::Time now) {
-  absl::MutexLock lock(&tick_mu);
+  std::lock_guard lock(tick_mu);
   absl::Status status = TickLocked(now);
   last_tick_ok.store(status.ok());
   if (status.ok()) {
@@ -719,14 +725,17 @@ void LocalKeyRing::State::RunBackground() {
   while (true) {
     absl::Duration wait = kRetryAfterError;
     {
-      absl::MutexLock lock(&tick_mu);
+      std::lock_guard lock(tick_mu);
       if (last_tick_ok.load()) {
         wait = std::clamp(next_change - clock->Now(), kMinWait, kMaxWait);
       }
     }
     {
-      absl::MutexLock lock(&stop_mu);
-      if (stop_mu.AwaitWithTimeout(absl::Condition(&stop), wait)) return;
+      std::unique_lock lock(stop_mu);
+      if (stop_cv.wait_for(lock, absl::ToChronoNanoseconds(wait),
+                           [this] { return stop; })) {
+        return;
+      }
     }
     // Errors are logged by Tick; the current keys stay in use.
     Tick(clock->Now()).IgnoreError();
@@ -739,9 +748,10 @@ LocalKeyRing::LocalKeyRing(std::unique_ptr<State> state)
 LocalKeyRing::~LocalKeyRing() {
   if (!state_->thread.joinable()) return;
   {
-    absl::MutexLock lock(&state_->stop_mu);
+    std::lock_guard lock(state_->stop_mu);
     state_->stop = true;
   }
+  state_->stop_cv.notify_all();
   state_->thread.join();
 }
 
@@ -777,7 +787,7 @@ absl::StatusOr<std::unique_ptr<LocalKeyRing>> LocalKeyRing::Open(
   }
   if (absl::Status s = state->Tick(now); !s.ok()) return s;
   {
-    absl::MutexLock lock(&state->tick_mu);
+    std::lock_guard lock(state->tick_mu);
     for (const RingKey& key : state->keys) {
       if (key.record.alg != options.alg) {
         Log(LogLevel::kInfo,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -12,12 +14,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/jose/json_parser.h"
 #include "server/jose/jwks.h"
 #include "server/keyring/http_fetcher.h"
 #include "server/util/file.h"
 #include "server/util/log.h"
+#include "server/util/shared_snapshot.h"
 
 namespace jwtd::keyring {
 namespace {
@@ -138,7 +141,7 @@ struct RemoteJwksKeyRing::State {
   const std::string host;
 
   // The snapshot readers load without a lock; never null.
-  std::atomic<std::shared_ptr<const jose::KeySet>> keys;
+  SharedSnapshot<const jose::KeySet> keys;
   // Set at destruction: aborts a transfer in progress.
   std::atomic<bool> cancel{false};
 
@@ -146,8 +149,12 @@ struct RemoteJwksKeyRing::State {
   // fetching thread.
   std::string discovered_jwks_uri;
 
-  mutable absl::Mutex mu;
-  absl::CondVar changed;  // A fetch finished, or stopping was set.
+  // std::mutex and std::condition_variable_any rather than absl::Mutex and
+  // absl::CondVar: visible to ThreadSanitizer (docs/sanitizers.md). The
+  // _any variant waits on the mutex itself, as RefreshLocked must.
+  mutable std::mutex mu;
+  // A fetch finished, or stopping was set.
+  std::condition_variable_any changed;
   bool stopping ABSL_GUARDED_BY(mu) = false;
   bool fetching ABSL_GUARDED_BY(mu) = false;
   uint64_t fetches_done ABSL_GUARDED_BY(mu) = 0;
@@ -188,7 +195,7 @@ void RemoteJwksKeyRing::State::LoadCacheFile() {
     return;
   }
   keys.store(*std::move(cached));
-  absl::MutexLock lock(&mu);
+  std::lock_guard lock(mu);
   from_cache = true;
   last_success = clock->Now();
 }
@@ -297,15 +304,15 @@ Fetched RemoteJwksKeyRing::State::Fetch() {
 absl::Status RemoteJwksKeyRing::State::RefreshLocked() {
   if (fetching) {
     const uint64_t seen = fetches_done;
-    while (fetches_done == seen) changed.Wait(&mu);
+    while (fetches_done == seen) changed.wait(mu);
     return last_result;
   }
   fetching = true;
-  mu.Unlock();
+  mu.unlock();
   Fetched fetched = Fetch();
   const std::shared_ptr<const jose::KeySet> old = keys.load();
   if (fetched.status.ok()) keys.store(fetched.keys);
-  mu.Lock();
+  mu.lock();
 
   const absl::Time now = clock->Now();
   const bool was_failing = !last_result.ok();
@@ -341,16 +348,17 @@ absl::Status RemoteJwksKeyRing::State::RefreshLocked() {
   }
   fetching = false;
   ++fetches_done;
-  changed.SignalAll();
+  changed.notify_all();
   return last_result;
 }
 
 void RemoteJwksKeyRing::State::RunRefresher() {
-  absl::MutexLock lock(&mu);
+  std::lock_guard lock(mu);
   while (!stopping) {
     const absl::Duration wait = next_refresh - clock->Now();
     if (wait > absl::ZeroDuration()) {
-      changed.WaitWithTimeout(&mu, std::min(wait, kMaxSleep));
+      changed.wait_for(mu,
+                       absl::ToChronoNanoseconds(std::min(wait, kMaxSleep)));
       continue;
     }
     RefreshLocked().IgnoreError();  // Logged; the schedule moved on.
@@ -371,7 +379,7 @@ absl::StatusOr<std::unique_ptr<RemoteJwksKeyRing>> RemoteJwksKeyRing::Open(
   state->keys.store(*std::move(empty));
   state->LoadCacheFile();
   {
-    absl::MutexLock lock(&state->mu);
+    std::lock_guard lock(state->mu);
     state->RefreshLocked().IgnoreError();  // Logged; not fatal at start.
   }
   if (state->options.background_refresh) {
@@ -387,21 +395,21 @@ RemoteJwksKeyRing::RemoteJwksKeyRing(std::unique_ptr<State> state)
 
 RemoteJwksKeyRing::~RemoteJwksKeyRing() {
   {
-    absl::MutexLock lock(&state_->mu);
+    std::lock_guard lock(state_->mu);
     state_->stopping = true;
     state_->cancel.store(true);
-    state_->changed.SignalAll();
+    state_->changed.notify_all();
   }
   if (state_->refresher.joinable()) state_->refresher.join();
 }
 
 absl::Status RemoteJwksKeyRing::Refresh() {
-  absl::MutexLock lock(&state_->mu);
+  std::lock_guard lock(state_->mu);
   return state_->RefreshLocked();
 }
 
 absl::Time RemoteJwksKeyRing::NextRefreshTime() const {
-  absl::MutexLock lock(&state_->mu);
+  std::lock_guard lock(state_->mu);
   return state_->next_refresh;
 }
 
@@ -415,7 +423,7 @@ RemoteJwksKeyRing::KeysForUnknownKid(absl::string_view kid) {
   std::shared_ptr<const jose::KeySet> current = state_->keys.load();
   if (current->Find(kid) != nullptr) return current;
 
-  absl::MutexLock lock(&state_->mu);
+  std::lock_guard lock(state_->mu);
   absl::Status result;
   // Decided under `mu`, so a burst of callers past the cooldown joins one
   // fetch and callers right after it see the fresh attempt time.
@@ -437,7 +445,7 @@ KeyRingStatus RemoteJwksKeyRing::Status() const {
   status.keys = current->size();
   status.ready = status.keys > 0;
 
-  absl::MutexLock lock(&state_->mu);
+  std::lock_guard lock(state_->mu);
   status.degraded = !state_->last_result.ok() || state_->from_cache;
   status.last_refresh = state_->last_success;
   status.detail = absl::StrCat(state_->host, ": ", status.keys,

@@ -169,7 +169,7 @@ Metrics::Metrics(MetricsOptions options)
   }
   issuer_labels_.push_back(kUnknown);
   {
-    absl::MutexLock lock(&validations_mu_);
+    std::lock_guard lock(validations_mu_);
     validation_series_.resize(issuer_labels_.size() * 2);
   }
 
@@ -206,7 +206,7 @@ const Metrics::RpcSeries* Metrics::Rpc(absl::string_view full_method,
                                        RpcType type) {
   auto it = rpcs_.find(full_method);
   if (it != rpcs_.end()) return it->second.get();
-  absl::MutexLock lock(&unknown_mu_);
+  std::lock_guard lock(unknown_mu_);
   std::unique_ptr<RpcSeries>& unknown = unknown_rpcs_[static_cast<int>(type)];
   if (unknown == nullptr) unknown = MakeRpcSeries(kUnknown, kUnknown, type);
   return unknown.get();
@@ -236,7 +236,7 @@ void Metrics::RecordValidation(bool valid, absl::string_view reason,
                                absl::string_view issuer) {
   const size_t slot = IssuerSlot(issuer) * 2 + (valid ? 1 : 0);
   {
-    absl::ReaderMutexLock lock(&validations_mu_);
+    std::shared_lock lock(validations_mu_);
     const auto& series = validation_series_[slot];
     auto it = series.find(reason);
     if (it != series.end()) {
@@ -244,7 +244,7 @@ void Metrics::RecordValidation(bool valid, absl::string_view reason,
       return;
     }
   }
-  absl::MutexLock lock(&validations_mu_);
+  std::lock_guard lock(validations_mu_);
   prometheus::Counter*& counter = validation_series_[slot][reason];
   if (counter == nullptr) {
     counter = &validations_->Add({{"result", valid ? "valid" : "invalid"},
@@ -281,7 +281,7 @@ void Metrics::SetRevocationStore(absl::string_view store,
   store_entries_->Add(labels).Set(static_cast<double>(gauges.entries));
   if (!gauges.fail_open_answers.has_value()) return;
   prometheus::Counter& counter = store_fail_open_->Add(labels);
-  absl::MutexLock lock(&gauges_mu_);
+  std::lock_guard lock(gauges_mu_);
   uint64_t& seen = fail_open_seen_[store];
   if (*gauges.fail_open_answers > seen) {
     counter.Increment(static_cast<double>(*gauges.fail_open_answers - seen));
@@ -294,7 +294,7 @@ void Metrics::SetValidationCache(const ValidationCacheGauges& gauges) {
   cache_bytes_->Add({}).Set(static_cast<double>(gauges.bytes));
   prometheus::Counter& hits = cache_lookups_->Add({{"result", "hit"}});
   prometheus::Counter& misses = cache_lookups_->Add({{"result", "miss"}});
-  absl::MutexLock lock(&gauges_mu_);
+  std::lock_guard lock(gauges_mu_);
   if (gauges.hits > cache_hits_seen_) {
     hits.Increment(static_cast<double>(gauges.hits - cache_hits_seen_));
     cache_hits_seen_ = gauges.hits;
@@ -306,12 +306,12 @@ void Metrics::SetValidationCache(const ValidationCacheGauges& gauges) {
 }
 
 void Metrics::AddScrapeHook(std::function<void()> hook) {
-  absl::MutexLock lock(&scrape_mu_);
+  std::lock_guard lock(scrape_mu_);
   hooks_.push_back(std::move(hook));
 }
 
 std::string Metrics::Render() {
-  absl::MutexLock lock(&scrape_mu_);
+  std::lock_guard lock(scrape_mu_);
   for (const auto& hook : hooks_) hook();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }

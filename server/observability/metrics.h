@@ -5,14 +5,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status_code_enum.h"
 
@@ -182,21 +183,23 @@ class Metrics {
   // Built in the constructor, read-only afterwards (no lock).
   absl::flat_hash_map<std::string, std::unique_ptr<RpcSeries>> rpcs_;
   // The "unknown" series by RpcType, made at first use (rare).
-  absl::Mutex unknown_mu_;
+  // std::mutex and std::shared_mutex: visible to ThreadSanitizer, which
+  // Debian's uninstrumented absl::Mutex is not (docs/sanitizers.md).
+  std::mutex unknown_mu_;
   std::array<std::unique_ptr<RpcSeries>, 4> unknown_rpcs_
       ABSL_GUARDED_BY(unknown_mu_);
 
   // Validation counters: one map by reason per (issuer label, result),
   // indexed by ValidationSlot(); looked up without allocating.
   std::vector<std::string> issuer_labels_;  // "", the issuers, "unknown".
-  mutable absl::Mutex validations_mu_;
+  mutable std::shared_mutex validations_mu_;
   std::vector<absl::flat_hash_map<std::string, prometheus::Counter*>>
       validation_series_ ABSL_GUARDED_BY(validations_mu_);
 
-  absl::Mutex scrape_mu_;
+  std::mutex scrape_mu_;
   std::vector<std::function<void()>> hooks_ ABSL_GUARDED_BY(scrape_mu_);
   // Last fail-open totals seen, to turn them into counter increments.
-  absl::Mutex gauges_mu_;
+  std::mutex gauges_mu_;
   absl::flat_hash_map<std::string, uint64_t> fail_open_seen_
       ABSL_GUARDED_BY(gauges_mu_);
   uint64_t cache_hits_seen_ ABSL_GUARDED_BY(gauges_mu_) = 0;

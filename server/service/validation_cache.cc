@@ -1,5 +1,7 @@
 #include "server/service/validation_cache.h"
 
+#include <mutex>
+#include <shared_mutex>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -30,7 +32,7 @@ std::shared_ptr<const CachedVerification> ValidationCache::Find(
   Shard& shard = ShardFor(token);
   std::shared_ptr<const CachedVerification> found;
   {
-    absl::ReaderMutexLock lock(&shard.mu);
+    std::shared_lock lock(shard.mu);
     auto it = shard.entries.find(token);
     if (it != shard.entries.end()) found = it->second;
   }
@@ -53,7 +55,7 @@ void ValidationCache::Insert(absl::string_view token,
                 entry->audience.size() + kEntryOverhead;
   if (entry->cost > shard_budget_) return;
   Shard& shard = ShardFor(token);
-  absl::MutexLock lock(&shard.mu);
+  std::lock_guard lock(shard.mu);
   auto [it, inserted] = shard.entries.try_emplace(std::string(token), entry);
   if (!inserted) {
     shard.bytes -= it->second->cost;
@@ -85,7 +87,7 @@ void ValidationCache::Insert(absl::string_view token,
 
 void ValidationCache::Clear() {
   for (Shard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
+    std::lock_guard lock(shard.mu);
     shard.entries.clear();
     shard.order.clear();
     shard.bytes = 0;
@@ -97,7 +99,7 @@ ValidationCacheStats ValidationCache::Stats() const {
   stats.hits = hits_.load(std::memory_order_relaxed);
   stats.misses = misses_.load(std::memory_order_relaxed);
   for (const Shard& shard : shards_) {
-    absl::ReaderMutexLock lock(&shard.mu);
+    std::shared_lock lock(shard.mu);
     stats.entries += shard.entries.size();
     stats.bytes += shard.bytes;
   }

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 #include "tests/e2e/binaries.h"
 #include "tests/e2e/log_lines.h"
 #include "tests/e2e/subprocess.h"
@@ -31,6 +32,19 @@ std::optional<google::protobuf::Struct> FindServingLine(absl::string_view log) {
     if (StringMember(line, "msg") == kServingMessage) return std::move(line);
   }
   return std::nullopt;
+}
+
+// The first line of a sanitizer report's summary in `log` ("SUMMARY:
+// AddressSanitizer: ...", also Leak-, Thread- and UndefinedBehaviorSanitizer),
+// or empty.
+std::string SanitizerSummary(absl::string_view log) {
+  for (size_t at = log.find("SUMMARY: "); at != absl::string_view::npos;
+       at = log.find("SUMMARY: ", at + 1)) {
+    absl::string_view line = log.substr(at);
+    line = line.substr(0, line.find('\n'));
+    if (absl::StrContains(line, "Sanitizer")) return std::string(line);
+  }
+  return "";
 }
 
 }  // namespace
@@ -88,10 +102,12 @@ absl::StatusOr<std::unique_ptr<JwtdProcess>> JwtdProcess::Start(
   std::string log;
   bool stderr_closed;
   {
-    absl::MutexLock lock(&process->mutex_);
-    process->mutex_.AwaitWithTimeout(
-        absl::Condition(process.get(), &JwtdProcess::StartupSettled),
-        options.startup_timeout);
+    std::unique_lock lock(process->mutex_);
+    process->changed_.wait_for(
+        lock, absl::ToChronoNanoseconds(options.startup_timeout),
+        [&process]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return process->StartupSettled();
+        });
     log = process->log_;
     stderr_closed = process->stderr_closed_;
   }
@@ -141,10 +157,17 @@ JwtdProcess::JwtdProcess(pid_t pid, int stderr_fd,
 JwtdProcess::~JwtdProcess() {
   Stop().IgnoreError();
   JoinReader();
+  // Under make test-asan/test-tsan a report in jwtd fails the test even
+  // where the test ignored how jwtd exited (killed, or never stopped).
+  const std::string log = this->log();
+  if (const std::string summary = SanitizerSummary(log); !summary.empty()) {
+    ADD_FAILURE() << "jwtd (pid " << pid_ << ") " << summary << "; stderr:\n"
+                  << log;
+  }
 }
 
 std::string JwtdProcess::log() const {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard lock(mutex_);
   return log_;
 }
 
@@ -185,19 +208,21 @@ void JwtdProcess::ReadStderr(int fd) {
     const int ready = poll(&pfd, 1, 50);
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard lock(mutex_);
       if (reaped_) break;  // Everything jwtd wrote has been read.
       continue;
     }
     const ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard lock(mutex_);
     if (n <= 0) break;
     log_.append(buffer, static_cast<size_t>(n));
+    changed_.notify_all();
   }
   close(fd);
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard lock(mutex_);
   stderr_closed_ = true;
+  changed_.notify_all();
 }
 
 bool JwtdProcess::StartupSettled() const {
@@ -207,7 +232,7 @@ bool JwtdProcess::StartupSettled() const {
 void JwtdProcess::JoinReader() {
   // Only called once jwtd has been reaped.
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard lock(mutex_);
     reaped_ = true;
   }
   if (reader_.joinable()) reader_.join();

@@ -16,7 +16,9 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,7 +27,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "tests/e2e/temp_dir.h"
 
@@ -110,7 +111,11 @@ class JwtdProcess {
   std::optional<absl::Status> stop_status_;
   std::thread reader_;
 
-  mutable absl::Mutex mutex_;
+  // std::mutex, not absl::Mutex: visible to ThreadSanitizer
+  // (docs/sanitizers.md). changed_ is notified whenever log_ or
+  // stderr_closed_ changes.
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
   std::string log_ ABSL_GUARDED_BY(mutex_);
   bool stderr_closed_ ABSL_GUARDED_BY(mutex_) = false;
   bool reaped_ ABSL_GUARDED_BY(mutex_) = false;

@@ -88,27 +88,28 @@ void LocalHttpServer::SetResponse(const std::string& path,
 
 void LocalHttpServer::SetHandler(const std::string& path,
                                  std::function<HttpTestResponse()> handler) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   handlers_[path] = std::move(handler);
 }
 
 int LocalHttpServer::RequestCount(absl::string_view path) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = counts_.find(path);
   return it == counts_.end() ? 0 : it->second;
 }
 
 void LocalHttpServer::ResetCounts() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   counts_.clear();
 }
 
 void LocalHttpServer::Stop() {
   if (context_ == nullptr) return;
   {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;  // Wakes handlers sleeping in a delay.
+    std::lock_guard lock(mu_);
+    stopping_ = true;
   }
+  stopping_set_.notify_all();  // Wakes handlers sleeping in a delay.
   // civetweb's accept loop polls with a 2 s timeout before it sees the stop
   // flag; connecting wakes it at once, which keeps each test fast.
   std::atomic<bool> stopped{false};
@@ -127,7 +128,7 @@ void LocalHttpServer::Stop() {
 absl::Status LocalHttpServer::Restart() {
   if (context_ != nullptr) return absl::OkStatus();
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stopping_ = false;
   }
   return Listen(port_);
@@ -143,7 +144,7 @@ int LocalHttpServer::Handle(mg_connection* connection) {
   const std::string path = info->local_uri != nullptr ? info->local_uri : "";
   std::function<HttpTestResponse()> handler;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     ++counts_[path];
     auto it = handlers_.find(path);
     if (it != handlers_.end()) handler = it->second;
@@ -156,9 +157,10 @@ int LocalHttpServer::Handle(mg_connection* connection) {
     response.body = "not found";
   }
   if (response.delay > absl::ZeroDuration()) {
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_),
-                         std::min(response.delay, kMaxDelay));
+    std::unique_lock lock(mu_);
+    stopping_set_.wait_for(
+        lock, absl::ToChronoNanoseconds(std::min(response.delay, kMaxDelay)),
+        [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return stopping_; });
     if (stopping_) return 500;  // Drop the connection without an answer.
   }
 

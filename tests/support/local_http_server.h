@@ -13,16 +13,18 @@
 //   ... fetch server->Url("/jwks") ...
 //   EXPECT_EQ(server->RequestCount("/jwks"), 1);
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 struct mg_context;
@@ -84,7 +86,10 @@ class LocalHttpServer {
 
   int port_ = 0;
   mg_context* context_ = nullptr;
-  mutable absl::Mutex mu_;
+  // std::mutex, not absl::Mutex: visible to ThreadSanitizer
+  // (docs/sanitizers.md).
+  mutable std::mutex mu_;
+  std::condition_variable stopping_set_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<std::string, std::function<HttpTestResponse()>> handlers_
       ABSL_GUARDED_BY(mu_);
