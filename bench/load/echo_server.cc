@@ -32,7 +32,6 @@
 #include "bench/load/flag_names.h"
 #include "grpcpp/grpcpp.h"
 #include "jwtd/bench/echo.grpc.pb.h"
-#include "server/app/call_tracker.h"
 #include "server/app/grpc_listener.h"
 #include "server/config/config.h"
 #include "server/util/log.h"
@@ -49,17 +48,6 @@ namespace jwtd::bench {
 namespace {
 
 using EchoService = ::jwtd::bench::Echo;
-
-std::vector<
-    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-JwtdInterceptors(app::CallTracker* calls) {
-  // The factories jwtd installs on each listener (JwtdServer::Start).
-  std::vector<
-      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      factories;
-  factories.push_back(calls->NewInterceptorFactory());
-  return factories;
-}
 
 class CallbackEcho final : public EchoService::CallbackService {
  public:
@@ -78,13 +66,12 @@ class CallbackEcho final : public EchoService::CallbackService {
 class AsyncEchoServer {
  public:
   static absl::StatusOr<std::unique_ptr<AsyncEchoServer>> Start(
-      const std::string& address, int threads, app::CallTracker* calls) {
+      const std::string& address, int threads) {
     auto server = std::unique_ptr<AsyncEchoServer>(new AsyncEchoServer());
     grpc::ServerBuilder builder;
     builder.AddListeningPort(address, grpc::InsecureServerCredentials());
     app::ApplyListenerSettings(config::GrpcLimits(), &builder);
     builder.RegisterService(&server->service_);
-    builder.experimental().SetInterceptorCreators(JwtdInterceptors(calls));
     for (int i = 0; i < threads; ++i) {
       server->queues_.push_back(builder.AddCompletionQueue());
     }
@@ -189,7 +176,6 @@ int Run() {
     threads = std::max(1u, std::thread::hardware_concurrency());
   }
 
-  app::CallTracker calls;
   CallbackEcho callback_service;
   std::optional<app::GrpcListener> callback_server;
   std::unique_ptr<AsyncEchoServer> async_server;
@@ -197,15 +183,15 @@ int Run() {
   if (api == "callback") {
     app::GrpcListenerOptions options;
     options.address = listen;
-    absl::StatusOr<app::GrpcListener> listener = app::StartGrpcListener(
-        options, {&callback_service}, JwtdInterceptors(&calls));
+    absl::StatusOr<app::GrpcListener> listener =
+        app::StartGrpcListener(options, {&callback_service}, {});
     if (!listener.ok()) return Fail(std::string(listener.status().message()));
     listener->server->GetHealthCheckService()->SetServingStatus(true);
     bound = listener->bound_address;
     callback_server = *std::move(listener);
   } else if (api == "async") {
     absl::StatusOr<std::unique_ptr<AsyncEchoServer>> server =
-        AsyncEchoServer::Start(listen, threads, &calls);
+        AsyncEchoServer::Start(listen, threads);
     if (!server.ok()) return Fail(std::string(server.status().message()));
     async_server = *std::move(server);
   } else {
