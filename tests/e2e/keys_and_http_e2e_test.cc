@@ -8,7 +8,6 @@
 // The Python tests skip only when /usr/bin/python3 or its python3-jwt /
 // python3-jwcrypto modules are missing.
 
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -39,6 +38,7 @@
 #include "gtest/gtest.h"
 #include "jwtd/v1/token_service.pb.h"
 #include "tests/e2e/binaries.h"
+#include "tests/e2e/http_get.h"
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/log_lines.h"
 #include "tests/e2e/subprocess.h"
@@ -129,56 +129,6 @@ absl::Status WriteFile(const std::string& path, absl::string_view contents) {
   out.close();
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
   return absl::OkStatus();
-}
-
-// One HTTP GET with libcurl, straight to the URL (no proxy).
-struct HttpReply {
-  long status = 0;
-  std::string body;
-  // Lower-case header names.
-  absl::flat_hash_map<std::string, std::string> headers;
-};
-
-size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<HttpReply*>(user)->body.append(data, size * count);
-  return size * count;
-}
-
-size_t OnHeader(char* data, size_t size, size_t count, void* user) {
-  const absl::string_view line(data, size * count);
-  const size_t colon = line.find(':');
-  if (colon != absl::string_view::npos) {
-    static_cast<HttpReply*>(user)
-        ->headers[absl::AsciiStrToLower(line.substr(0, colon))] =
-        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-  }
-  return size * count;
-}
-
-absl::StatusOr<HttpReply> HttpGet(const std::string& url) {
-  static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (init != CURLE_OK) return absl::InternalError("curl_global_init failed");
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  HttpReply reply;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply);
-  const CURLcode code = curl_easy_perform(curl);
-  if (code == CURLE_OK) {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-  }
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("GET ", url, ": ", curl_easy_strerror(code)));
-  }
-  return reply;
 }
 
 std::string JwtdUrl(const JwtdProcess& jwtd, absl::string_view path) {

@@ -2,8 +2,6 @@
 // a bad request) show up in /metrics on the HTTP listener with the right
 // counts, and as one "rpc" log line each on stderr, with no token text.
 
-#include <curl/curl.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jwtd/v1/token_service.pb.h"
+#include "tests/e2e/http_get.h"
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/log_lines.h"
 #include "tests/e2e/token_util.h"
@@ -54,45 +53,6 @@ absl::StatusOr<std::string> IssueToken(const JwtdProcess& jwtd,
   absl::StatusOr<v1::IssueResponse> issued = (*client)->Issue(request);
   if (!issued.ok()) return issued.status();
   return issued->token();
-}
-
-struct HttpReply {
-  long status = 0;
-  std::string content_type;
-  std::string body;
-};
-
-size_t OnBody(char* data, size_t size, size_t count, void* reply) {
-  static_cast<HttpReply*>(reply)->body.append(data, size * count);
-  return size * count;
-}
-
-// One HTTP GET with libcurl, straight to the URL (no proxy).
-absl::StatusOr<HttpReply> HttpGet(const std::string& url) {
-  static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (init != CURLE_OK) return absl::InternalError("curl_global_init failed");
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  HttpReply reply;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-  const CURLcode code = curl_easy_perform(curl);
-  if (code == CURLE_OK) {
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
-    char* type = nullptr;
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
-    if (type != nullptr) reply.content_type = type;
-  }
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("GET ", url, ": ", curl_easy_strerror(code)));
-  }
-  return reply;
 }
 
 PrometheusLabels Rpc(const std::string& method, const std::string& code = "") {
@@ -164,7 +124,8 @@ TEST(ObservabilityE2eTest, MetricsAndCallLogsFollowTheCalls) {
       HttpReply reply,
       HttpGet(absl::StrCat("http://", jwtd->http_address(), "/metrics")));
   ASSERT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(reply.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(reply.headers["content-type"],
+            "text/plain; version=0.0.4; charset=utf-8");
   const std::string& text = reply.body;
 
   // Seven Validate calls: six answered OK (verdicts), one bad request.
