@@ -3,9 +3,12 @@
 // --channels connections from --threads completion-queue threads, and
 // prints one JSON object on stdout (QPS, latency percentiles, errors by
 // status code) and a human summary on stderr. Every answer is checked
-// (echo equal to the request; Validate verdicts valid, or invalid with
-// --expect-invalid): a wrong answer counts as an error, so a broken server
-// cannot look fast. Exit 1 when any call failed or none succeeded.
+// (echo equal to the request; Validate verdicts valid with claims and a kid,
+// or invalid with --expect-invalid): a wrong answer counts as an error, so a
+// broken server cannot look fast. --decode=full reads the claims into a
+// protobuf Struct as a typical client would; the default leaves them
+// encoded, so that on a small machine the client's decoding is not charged
+// to jwtd. Exit 1 when any call failed or none succeeded.
 //
 // Two helper modes for bench/load/run_load_bench.py:
 //   --issue=N          issue N tokens over --target (jwtd's privileged
@@ -51,6 +54,10 @@ ABSL_FLAG(bool, expect_invalid, false,
           "validate: every verdict must be invalid (else: valid)");
 ABSL_FLAG(int, payload_bytes, 300, "echo: request payload size");
 ABSL_FLAG(int, batch_size, 100, "validate_batch: tokens per call");
+ABSL_FLAG(std::string, decode, "view",
+          "validate, validate_batch: how answers are read: view (claims "
+          "left encoded; bench/load/proto/jwtd/bench/verdict_view.proto) or "
+          "full (jwtd.v1 messages, claims decoded into a Struct)");
 ABSL_FLAG(int, issue, 0,
           "Issue this many tokens over --target, write them to "
           "--tokens-file and exit");
@@ -161,6 +168,11 @@ int Run() {
   kind_options.expect_invalid = absl::GetFlag(FLAGS_expect_invalid);
   kind_options.payload_bytes = absl::GetFlag(FLAGS_payload_bytes);
   kind_options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  const std::string decode = absl::GetFlag(FLAGS_decode);
+  if (decode != "view" && decode != "full") {
+    return Fail("--decode must be view or full");
+  }
+  kind_options.full_decode = decode == "full";
   if (!absl::GetFlag(FLAGS_tokens_file).empty()) {
     absl::StatusOr<std::vector<std::string>> tokens =
         ReadTokens(absl::GetFlag(FLAGS_tokens_file));
@@ -214,9 +226,11 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "jwtd_load: closed-loop gRPC load for jwtd and the echo floor.\n"
-      "Usage: jwtd_load --target=unix:/path [--rpc=echo|validate] "
-      "[--tokens-file=F] [--concurrency=64] [--channels=2] [--duration=10s] "
-      "[--warmup=2s]\n"
+      "Usage: jwtd_load --target=unix:/path "
+      "[--rpc=echo|validate|validate_batch] "
+      "[--tokens-file=F] [--decode=view|full] [--concurrency=64] "
+      "[--channels=2] "
+      "[--duration=10s] [--warmup=2s]\n"
       "       jwtd_load --target=unix:/admin.sock --issue=N --tokens-file=F\n"
       "       jwtd_load --target=unix:/path --wait-serving [--timeout=10s]");
   jwtd::bench::NormalizeFlagNames(argc, argv);

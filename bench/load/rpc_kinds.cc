@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "jwtd/bench/echo.grpc.pb.h"
+#include "jwtd/bench/verdict_view.pb.h"
 #include "jwtd/v1/token_service.grpc.pb.h"
 
 namespace jwtd::bench {
@@ -89,24 +91,43 @@ struct EchoTraits {
   std::string payload;
 };
 
+// Whether a verdict carries what a valid one must: claims and a kid.
+bool HasValidShape(const ::jwtd::v1::ValidateResponse& verdict) {
+  return verdict.has_claims() && !verdict.kid().empty();
+}
+bool HasValidShape(const ValidateResponseView& verdict) {
+  return !verdict.claims().empty() && !verdict.kid().empty();
+}
+
+template <typename Response>
+bool IsExpectedVerdict(const Response& verdict, bool expect_invalid) {
+  if (expect_invalid) return !verdict.valid();
+  return verdict.valid() && HasValidShape(verdict);
+}
+
+// Validate through a generic stub, so that the answer can be read either
+// as jwtd.v1.ValidateResponse (claims decoded into a Struct) or as
+// ValidateResponseView (claims left encoded; verdict_view.proto).
+template <typename ResponseType>
 struct ValidateTraits {
-  using Stub = ::jwtd::v1::TokenService::Stub;
   using Request = ::jwtd::v1::ValidateRequest;
-  using Response = ::jwtd::v1::ValidateResponse;
+  using Response = ResponseType;
+  using Stub = grpc::TemplatedGenericStub<Request, Response>;
 
   static std::unique_ptr<Stub> NewStub(std::shared_ptr<grpc::Channel> c) {
-    return ::jwtd::v1::TokenService::NewStub(std::move(c));
+    return std::make_unique<Stub>(std::move(c));
   }
   static auto Prepare(Stub* stub, grpc::ClientContext* context,
                       const Request& request, grpc::CompletionQueue* queue) {
-    return stub->PrepareAsyncValidate(context, request, queue);
+    return stub->PrepareUnaryCall(context, "/jwtd.v1.TokenService/Validate",
+                                  request, queue);
   }
   int items_per_call() const { return 1; }
   void Fill(Request* request, size_t sequence) const {
     request->set_token(tokens[sequence % tokens.size()]);
   }
   bool Check(const Request&, const Response& response) const {
-    return response.valid() != expect_invalid;
+    return IsExpectedVerdict(response, expect_invalid);
   }
 
   std::vector<std::string> tokens;
@@ -115,18 +136,20 @@ struct ValidateTraits {
 
 // ValidateBatch: batch_size tokens per call (sequence * batch_size onwards);
 // the call is right only when every result is a verdict of the expected
-// validity.
+// validity. The answer is read as ValidateBatchResponse or its view.
+template <typename ResponseType>
 struct ValidateBatchTraits {
-  using Stub = ::jwtd::v1::TokenService::Stub;
   using Request = ::jwtd::v1::ValidateBatchRequest;
-  using Response = ::jwtd::v1::ValidateBatchResponse;
+  using Response = ResponseType;
+  using Stub = grpc::TemplatedGenericStub<Request, Response>;
 
   static std::unique_ptr<Stub> NewStub(std::shared_ptr<grpc::Channel> c) {
-    return ::jwtd::v1::TokenService::NewStub(std::move(c));
+    return std::make_unique<Stub>(std::move(c));
   }
   static auto Prepare(Stub* stub, grpc::ClientContext* context,
                       const Request& request, grpc::CompletionQueue* queue) {
-    return stub->PrepareAsyncValidateBatch(context, request, queue);
+    return stub->PrepareUnaryCall(
+        context, "/jwtd.v1.TokenService/ValidateBatch", request, queue);
   }
   int items_per_call() const { return batch_size; }
   void Fill(Request* request, size_t sequence) const {
@@ -139,7 +162,8 @@ struct ValidateBatchTraits {
   bool Check(const Request& request, const Response& response) const {
     if (response.results_size() != request.requests_size()) return false;
     for (const auto& result : response.results()) {
-      if (!result.has_verdict() || result.verdict().valid() == expect_invalid) {
+      if (!result.has_verdict() ||
+          !IsExpectedVerdict(result.verdict(), expect_invalid)) {
         return false;
       }
     }
@@ -150,6 +174,21 @@ struct ValidateBatchTraits {
   bool expect_invalid = false;
   int batch_size = 100;
 };
+
+template <template <typename> class Traits, typename FullResponse,
+          typename ViewResponse, typename Fill>
+std::unique_ptr<RpcKind> ValidateKind(bool full_decode, Fill fill) {
+  if (full_decode) {
+    Traits<FullResponse> traits;
+    fill(traits);
+    return std::make_unique<TypedRpcKind<Traits<FullResponse>>>(
+        std::move(traits));
+  }
+  Traits<ViewResponse> traits;
+  fill(traits);
+  return std::make_unique<TypedRpcKind<Traits<ViewResponse>>>(
+      std::move(traits));
+}
 
 }  // namespace
 
@@ -166,10 +205,12 @@ absl::StatusOr<std::unique_ptr<RpcKind>> NewRpcKind(RpcKindOptions options) {
     if (options.tokens.empty()) {
       return absl::InvalidArgumentError("--rpc=validate needs --tokens-file");
     }
-    ValidateTraits traits;
-    traits.tokens = std::move(options.tokens);
-    traits.expect_invalid = options.expect_invalid;
-    return std::make_unique<TypedRpcKind<ValidateTraits>>(std::move(traits));
+    return ValidateKind<ValidateTraits, ::jwtd::v1::ValidateResponse,
+                        ValidateResponseView>(
+        options.full_decode, [&options](auto& traits) {
+          traits.tokens = std::move(options.tokens);
+          traits.expect_invalid = options.expect_invalid;
+        });
   }
   if (options.rpc == "validate_batch") {
     if (options.tokens.empty()) {
@@ -179,12 +220,13 @@ absl::StatusOr<std::unique_ptr<RpcKind>> NewRpcKind(RpcKindOptions options) {
     if (options.batch_size < 1 || options.batch_size > 1000) {
       return absl::InvalidArgumentError("--batch-size must be 1 to 1000");
     }
-    ValidateBatchTraits traits;
-    traits.tokens = std::move(options.tokens);
-    traits.expect_invalid = options.expect_invalid;
-    traits.batch_size = options.batch_size;
-    return std::make_unique<TypedRpcKind<ValidateBatchTraits>>(
-        std::move(traits));
+    return ValidateKind<ValidateBatchTraits, ::jwtd::v1::ValidateBatchResponse,
+                        ValidateBatchResponseView>(
+        options.full_decode, [&options](auto& traits) {
+          traits.tokens = std::move(options.tokens);
+          traits.expect_invalid = options.expect_invalid;
+          traits.batch_size = options.batch_size;
+        });
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown --rpc=", options.rpc, " (echo, validate or validate_batch)"));

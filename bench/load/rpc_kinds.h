@@ -14,7 +14,8 @@ namespace jwtd::bench {
 struct CallOutcome {
   grpc::StatusCode code = grpc::StatusCode::OK;
   // With code OK: whether the answer is the expected one (the echo equals
-  // the request; every verdict is valid, or invalid with --expect-invalid).
+  // the request; every verdict is valid with claims and a kid, or invalid
+  // with --expect-invalid).
   bool answer_ok = true;
 };
 
@@ -55,6 +56,11 @@ struct RpcKindOptions {
   int payload_bytes = 300;
   // For validate_batch: tokens per call.
   int batch_size = 100;
+  // For validate and validate_batch: decode answers in full
+  // (jwtd.v1.ValidateResponse, claims as a Struct) instead of the view that
+  // leaves the claims encoded (verdict_view.proto). Either way a valid
+  // verdict must carry claims and a kid.
+  bool full_decode = false;
 };
 
 // INVALID_ARGUMENT for an unknown rpc or validate without tokens.
