@@ -24,7 +24,8 @@ SOAK_FLAGS   ?=
 
 FUZZ_DIR     := build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := token_parser_fuzzer json_parser_fuzzer jwk_import_fuzzer
+FUZZ_TARGETS := token_parser_fuzzer json_parser_fuzzer jwk_import_fuzzer \
+                config_loader_fuzzer validate_service_fuzzer
 FUZZ_FLAGS   ?=
 
 .PHONY: all deps configure build test run bench soak fuzz format clean \

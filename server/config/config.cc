@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/service/token_service.h"
 #include "server/util/file.h"
 #include "server/util/status_macros.h"
 
@@ -16,8 +17,24 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
+// Errors name the problem without copying the file into the log: text from
+// the input is clipped to this many bytes in a path or quote, and any
+// explanation to kMaxWhyBytes.
+constexpr size_t kMaxQuotedBytes = 64;
+constexpr size_t kMaxWhyBytes = 256;
+
+std::string Clipped(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return absl::StrCat(text.substr(0, max_bytes), "...");
+}
+
+std::string Quoted(absl::string_view text) {
+  return absl::StrCat("\"", Clipped(text, kMaxQuotedBytes), "\"");
+}
+
 absl::Status FieldError(absl::string_view path, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": ", Clipped(why, kMaxWhyBytes)));
 }
 
 // Reads one YAML mapping, remembering which fields were read so that
@@ -101,9 +118,10 @@ class MapReader {
     const std::string text = value.IsScalar() ? value.Scalar() : "";
     int mode = 0;
     bool ok = !text.empty() && text.size() <= 4;
-    for (char c : text) {
-      if (c < '0' || c > '7') ok = false;
-      mode = mode * 8 + (c - '0');
+    // Stops at the first bad digit: a long value must not overflow `mode`.
+    for (size_t i = 0; ok && i < text.size(); ++i) {
+      ok = text[i] >= '0' && text[i] <= '7';
+      mode = mode * 8 + (text[i] - '0');
     }
     if (!ok || mode > 0777) {
       return FieldError(PathOf(field),
@@ -139,7 +157,7 @@ class MapReader {
     *out = jose::JwsAlgorithmFromName(name);
     if (!out->has_value()) {
       return FieldError(PathOf(field),
-                        absl::StrCat("unknown JWS algorithm \"", name, "\""));
+                        absl::StrCat("unknown JWS algorithm ", Quoted(name)));
     }
     return absl::OkStatus();
   }
@@ -149,7 +167,8 @@ class MapReader {
     for (const auto& entry : node_) {
       const std::string key = entry.first.Scalar();
       if (seen_.count(key) == 0) {
-        return FieldError(PathOf(key), "unknown field");
+        return FieldError(PathOf(Clipped(key, kMaxQuotedBytes)),
+                          "unknown field");
       }
     }
     return absl::OkStatus();
@@ -278,6 +297,19 @@ absl::Status ReadIssuer(MapReader& issuer, IssuerConfig* out) {
     return FieldError(issuer.PathOf("issuer"), "is required");
   }
   JWTD_RETURN_IF_ERROR(issuer.StringList("audiences", &policy.audiences));
+  // The bounds the token service holds audiences to (it refuses to start
+  // otherwise).
+  if (policy.audiences.size() > service::kMaxAudiences) {
+    return FieldError(issuer.PathOf("audiences"),
+                      absl::StrCat("at most ", service::kMaxAudiences));
+  }
+  for (size_t i = 0; i < policy.audiences.size(); ++i) {
+    if (policy.audiences[i].size() > service::kMaxAudienceBytes) {
+      return FieldError(absl::StrCat(issuer.PathOf("audiences"), "[", i, "]"),
+                        absl::StrCat("must be at most ",
+                                     service::kMaxAudienceBytes, " bytes"));
+    }
+  }
   std::vector<std::string> algorithms;
   JWTD_RETURN_IF_ERROR(issuer.StringList("algorithms", &algorithms));
   for (size_t i = 0; i < algorithms.size(); ++i) {
@@ -286,7 +318,7 @@ absl::Status ReadIssuer(MapReader& issuer, IssuerConfig* out) {
     if (!alg.has_value()) {
       return FieldError(
           absl::StrCat(issuer.PathOf("algorithms"), "[", i, "]"),
-          absl::StrCat("unknown JWS algorithm \"", algorithms[i], "\""));
+          absl::StrCat("unknown JWS algorithm ", Quoted(algorithms[i])));
     }
     policy.algorithms.push_back(*alg);
   }
@@ -489,6 +521,11 @@ absl::Status Finalize(Config* config) {
       // A retired key must verify every token it signed.
       local->retain_after_retirement = config->max_ttl + issuer.policy.leeway;
     }
+    // What the key ring checks first when it opens: refused here already,
+    // so that --check-config does not pass what start-up refuses.
+    if (absl::Status s = keyring::CheckKeyRingOptions(issuer.keys); !s.ok()) {
+      return FieldError(absl::StrCat("issuers[", i, "].keys"), s.message());
+    }
   }
   return CheckServing(*config);
 }
@@ -503,8 +540,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config is not valid YAML: ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config is not valid YAML: ", Clipped(e.what(), kMaxWhyBytes)));
   }
   Config config;
   MapReader top(root, "");

@@ -12,6 +12,7 @@ namespace {
 
 using ::jwtd::testing::IsOk;
 using ::jwtd::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
@@ -158,6 +159,76 @@ TEST(ConfigTest, ErrorsNameTheField) {
   }
 }
 
+// What a key ring's Open refuses before touching files or the network is
+// refused by the configuration check already (--check-config), as are
+// audiences the token service refuses.
+TEST(ConfigTest, RefusesWhatStartUpRefuses) {
+  struct Case {
+    const char* keys;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"remote_jwks: {jwks_uri: 'https://a.example/jwks', timeout: 10m}",
+       "timeout must be in (0, 5 min]"},
+      {"remote_jwks: {jwks_uri: 'https://a.example/jwks', min_refresh: 0s}",
+       "0 < min_refresh"},
+      {"remote_jwks: {jwks_uri: 'https://a.example/jwks', "
+       "default_rsa_alg: ES256}",
+       "default_rsa_alg must be an RS* or PS*"},
+      {"remote_jwks: {jwks_uri: 'https:///jwks'}", "the URL has no host"},
+      {"local: {rotation_period: 500ms, publish_ahead: 0s}",
+       "rotation_period must be zero"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(ParseConfig(absl::StrCat("issuers: [{issuer: a, keys: {",
+                                         c.keys, "}}]")),
+                StatusIs(kInvalid, AllOf(HasSubstr("issuers[0].keys: "),
+                                         HasSubstr(c.why))))
+        << c.keys;
+  }
+
+  std::string audiences;
+  for (int i = 0; i < 33; ++i) absl::StrAppend(&audiences, "a", i, ", ");
+  EXPECT_THAT(ParseConfig(absl::StrCat("issuers: [{issuer: a, audiences: [",
+                                       audiences, "], keys: {local: {}}}]")),
+              StatusIs(kInvalid, HasSubstr("issuers[0].audiences: at most")));
+  EXPECT_THAT(ParseConfig(absl::StrCat("issuers: [{issuer: a, audiences: [b, ",
+                                       std::string(513, 'x'),
+                                       "], keys: {local: {}}}]")),
+              StatusIs(kInvalid,
+                       HasSubstr("issuers[0].audiences[1]: must be at most")));
+}
+
+// Errors quote the input only briefly: a long field name or value is
+// clipped, so a bad file cannot flood the log line.
+TEST(ConfigTest, ErrorsClipQuotedInput) {
+  const std::string long_text(600, 'k');
+  for (const std::string& yaml :
+       {absl::StrCat(long_text,
+                     ": 1\nissuers: [{issuer: a, keys: {local: {}}}]"),
+        absl::StrCat("issuers: [{issuer: a, algorithms: [", long_text,
+                     "], keys: {local: {}}}]"),
+        absl::StrCat("issuers: [{issuer: a, keys: {remote_jwks: {jwks_uri: ",
+                     "'https:///", long_text, "'}}}]")}) {
+    absl::StatusOr<Config> config = ParseConfig(yaml);
+    ASSERT_THAT(config, StatusIs(kInvalid));
+    EXPECT_LE(config.status().message().size(), 400u)
+        << config.status().message();
+    EXPECT_THAT(config.status().message(), HasSubstr("..."));
+  }
+}
+
+// yaml-cpp parses recursively; nesting far deeper than any configuration is
+// refused with an error, not a crash.
+TEST(ConfigTest, DeepNestingIsRefused) {
+  for (const std::string& yaml :
+       {std::string(100000, '['),
+        absl::StrCat("issuers: ", std::string(5000, '{'),
+                     "a: ", std::string(5000, '['))}) {
+    EXPECT_THAT(ParseConfig(yaml), StatusIs(kInvalid, HasSubstr("YAML")));
+  }
+}
+
 // The revocation store: sqlite by default, or a shared Redis.
 TEST(ConfigTest, RevocationStore) {
   ASSERT_OK_AND_ASSIGN(
@@ -244,6 +315,9 @@ TEST(ConfigTest, ServingErrors) {
   const Case cases[] = {
       {"grpc_socket_mode: 0999", "grpc_socket_mode: must be an octal"},
       {"grpc_socket_mode: rw", "grpc_socket_mode: must be an octal"},
+      // Found by config_loader_fuzzer: a long value overflowed the parse.
+      {"grpc_socket_mode: ttp_listen", "grpc_socket_mode: must be an octal"},
+      {"grpc_socket_mode: 77777777777", "grpc_socket_mode: must be an octal"},
       {"privileged_socket_mode: 01777", "privileged_socket_mode"},
       {"tls: {cert_file: a.crt}", "tls: cert_file and key_file"},
       {"tls: {client_ca_file: ca.crt}", "tls.client_ca_file: needs cert_file"},

@@ -310,8 +310,7 @@ void FilesKeyRing::State::Poll() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<FilesKeyRing>> FilesKeyRing::Open(
-    FilesKeyRingOptions options, const Clock* clock) {
+absl::Status FilesKeyRing::CheckOptions(const FilesKeyRingOptions& options) {
   if (options.paths.empty()) {
     return absl::InvalidArgumentError("files key ring: no paths given");
   }
@@ -319,6 +318,12 @@ absl::StatusOr<std::unique_ptr<FilesKeyRing>> FilesKeyRing::Open(
     return absl::InvalidArgumentError(
         "files key ring: poll_interval must not be negative");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<FilesKeyRing>> FilesKeyRing::Open(
+    FilesKeyRingOptions options, const Clock* clock) {
+  if (absl::Status s = CheckOptions(options); !s.ok()) return s;
   if (clock == nullptr) {
     return absl::InvalidArgumentError("files key ring: no clock");
   }

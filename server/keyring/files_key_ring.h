@@ -58,6 +58,9 @@ class FilesKeyRing : public KeyRing {
   // poll_interval a background thread calls Reload() that often.
   static absl::StatusOr<std::unique_ptr<FilesKeyRing>> Open(
       FilesKeyRingOptions options, const Clock* clock);
+  // The option checks Open makes first (INVALID_ARGUMENT), without reading
+  // the files: for --check-config.
+  static absl::Status CheckOptions(const FilesKeyRingOptions& options);
   // Stops the background thread promptly (it does not wait out a poll).
   ~FilesKeyRing() override;
 

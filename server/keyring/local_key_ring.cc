@@ -755,19 +755,23 @@ LocalKeyRing::~LocalKeyRing() {
   state_->thread.join();
 }
 
-absl::StatusOr<std::unique_ptr<LocalKeyRing>> LocalKeyRing::Open(
-    const LocalKeyRingOptions& options, const Clock* clock) {
-  if (clock == nullptr) clock = &SystemClock();
+absl::Status LocalKeyRing::CheckOptions(const LocalKeyRingOptions& options) {
   if (jose::IsHmac(options.alg)) {
     return absl::InvalidArgumentError(
         absl::StrCat("the local key ring holds key pairs, not ",
                      jose::JwsAlgorithmName(options.alg), " secrets"));
   }
+  return internal::ValidateScheduleOptions(
+      {.rotation_period = options.rotation_period,
+       .publish_ahead = options.publish_ahead,
+       .retain_after_retirement = options.retain_after_retirement});
+}
+
+absl::StatusOr<std::unique_ptr<LocalKeyRing>> LocalKeyRing::Open(
+    const LocalKeyRingOptions& options, const Clock* clock) {
+  if (clock == nullptr) clock = &SystemClock();
+  if (absl::Status s = CheckOptions(options); !s.ok()) return s;
   auto state = std::make_unique<State>(options, clock);
-  if (absl::Status s = internal::ValidateScheduleOptions(state->schedule);
-      !s.ok()) {
-    return s;
-  }
   if (absl::Status s = EnsurePrivateDirectory(options.data_dir); !s.ok()) {
     return absl::Status(s.code(),
                         absl::StrCat("data directory: ", s.message()));

@@ -82,6 +82,9 @@ class LocalKeyRing : public KeyRing {
   // `clock` (nullptr: SystemClock()) must outlive the ring.
   static absl::StatusOr<std::unique_ptr<LocalKeyRing>> Open(
       const LocalKeyRingOptions& options, const Clock* clock);
+  // The option checks Open makes first (INVALID_ARGUMENT as above), without
+  // the disk: for --check-config.
+  static absl::Status CheckOptions(const LocalKeyRingOptions& options);
   // Stops and joins the background thread, promptly.
   ~LocalKeyRing() override;
 

@@ -30,4 +30,19 @@ absl::StatusOr<std::unique_ptr<KeyRing>> CreateKeyRing(
                     options);
 }
 
+absl::Status CheckKeyRingOptions(const KeyRingOptions& options) {
+  return std::visit(Overloaded{
+                        [](const LocalKeyRingOptions& local) {
+                          return LocalKeyRing::CheckOptions(local);
+                        },
+                        [](const FilesKeyRingOptions& files) {
+                          return FilesKeyRing::CheckOptions(files);
+                        },
+                        [](const RemoteJwksKeyRingOptions& remote) {
+                          return RemoteJwksKeyRing::CheckOptions(remote);
+                        },
+                    },
+                    options);
+}
+
 }  // namespace jwtd::keyring

@@ -24,6 +24,11 @@ using KeyRingOptions = std::variant<LocalKeyRingOptions, FilesKeyRingOptions,
 absl::StatusOr<std::unique_ptr<KeyRing>> CreateKeyRing(
     const KeyRingOptions& options, const Clock* clock);
 
+// The checks the backend's Open makes of its options before it touches
+// files or the network (INVALID_ARGUMENT), so that a configuration check
+// refuses what start-up would. Reads nothing.
+absl::Status CheckKeyRingOptions(const KeyRingOptions& options);
+
 }  // namespace jwtd::keyring
 
 #endif  // JWTD_SERVER_KEYRING_REGISTRY_H_

@@ -34,6 +34,20 @@ constexpr size_t kMinResponseBytes = 1024;
 constexpr size_t kMaxResponseBytes = 16 * 1024 * 1024;
 constexpr size_t kMaxCaFileBytes = 4 * 1024 * 1024;
 
+// The part of the option checks that reads a file.
+absl::Status CheckCaFile(const RemoteJwksKeyRingOptions& options) {
+  if (options.ca_file.empty()) return absl::OkStatus();
+  if (absl::StatusOr<std::string> pem =
+          ReadSmallFile(options.ca_file, kMaxCaFileBytes);
+      !pem.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("remote JWKS: ca_file ",
+                                                   options.ca_file, ": ",
+                                                   pem.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+// The option checks that need neither files nor the network.
 absl::Status ValidateOptions(const RemoteJwksKeyRingOptions& options) {
   if (options.jwks_uri.empty() == options.discovery_url.empty()) {
     return absl::InvalidArgumentError(
@@ -63,15 +77,6 @@ absl::Status ValidateOptions(const RemoteJwksKeyRingOptions& options) {
       options.max_response_bytes > kMaxResponseBytes) {
     return absl::InvalidArgumentError(
         "remote JWKS: max_response_bytes must be in [1 KiB, 16 MiB]");
-  }
-  if (!options.ca_file.empty()) {
-    if (absl::StatusOr<std::string> pem =
-            ReadSmallFile(options.ca_file, kMaxCaFileBytes);
-        !pem.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("remote JWKS: ca_file ",
-                                                     options.ca_file, ": ",
-                                                     pem.status().message()));
-    }
   }
   if (options.default_rsa_alg.has_value()) {
     const jose::KeyFamily family = jose::FamilyOf(*options.default_rsa_alg);
@@ -365,12 +370,18 @@ void RemoteJwksKeyRing::State::RunRefresher() {
   }
 }
 
+absl::Status RemoteJwksKeyRing::CheckOptions(
+    const RemoteJwksKeyRingOptions& options) {
+  return ValidateOptions(options);
+}
+
 absl::StatusOr<std::unique_ptr<RemoteJwksKeyRing>> RemoteJwksKeyRing::Open(
     RemoteJwksKeyRingOptions options, const Clock* clock) {
   if (clock == nullptr) {
     return absl::InvalidArgumentError("remote JWKS: no clock");
   }
   if (absl::Status valid = ValidateOptions(options); !valid.ok()) return valid;
+  if (absl::Status valid = CheckCaFile(options); !valid.ok()) return valid;
   absl::StatusOr<std::shared_ptr<const jose::KeySet>> empty =
       jose::KeySet::Create({});
   if (!empty.ok()) return empty.status();

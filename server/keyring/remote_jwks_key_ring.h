@@ -73,6 +73,9 @@ class RemoteJwksKeyRing : public KeyRing {
  public:
   static absl::StatusOr<std::unique_ptr<RemoteJwksKeyRing>> Open(
       RemoteJwksKeyRingOptions options, const Clock* clock);
+  // The option checks Open makes first (INVALID_ARGUMENT), except that
+  // ca_file is readable: no file or network access, for --check-config.
+  static absl::Status CheckOptions(const RemoteJwksKeyRingOptions& options);
   ~RemoteJwksKeyRing() override;
 
   // Fetches now. Single-flight: a caller arriving while a fetch runs waits

@@ -1,6 +1,5 @@
 #include "server/service/token_service.h"
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +20,8 @@
 #include "server/jose/keys.h"
 #include "server/keyring/key_ring.h"
 #include "server/util/clock.h"
+#include "tests/support/fake_key_ring.h"
+#include "tests/support/fake_revocation_store.h"
 #include "tests/support/json_member.h"
 #include "tests/support/reject_matchers.h"
 #include "tests/support/status_matchers.h"
@@ -30,6 +31,8 @@ namespace {
 
 using ::jwtd::jose::Json;
 using ::jwtd::jose::RejectReason;
+using ::jwtd::testing::FakeKeyRing;
+using ::jwtd::testing::FakeRevocationStore;
 using ::jwtd::testing::IsOk;
 using ::jwtd::testing::Member;
 using ::jwtd::testing::StatusIs;
@@ -43,45 +46,6 @@ constexpr char kIssuer[] = "https://jwtd.example";
 constexpr char kDefaultAudience[] = "api";
 constexpr char kOtherAudience[] = "admin";
 constexpr char kSubject[] = "alice";
-
-// A key ring that hands out exactly what the test gave it.
-class FakeKeyRing : public keyring::KeyRing {
- public:
-  FakeKeyRing(std::shared_ptr<const jose::SigningKey> signing_key,
-              std::shared_ptr<const jose::KeySet> keys)
-      : signing_key_(std::move(signing_key)), keys_(std::move(keys)) {}
-
-  std::shared_ptr<const jose::SigningKey> ActiveSigningKey() const override {
-    return signing_key_;
-  }
-  std::shared_ptr<const jose::KeySet> VerificationKeys() const override {
-    return keys_;
-  }
-  // A new snapshot (as a rotation, refresh or reload makes).
-  void ReplaceKeys(std::shared_ptr<const jose::KeySet> keys) {
-    keys_ = std::move(keys);
-  }
-  absl::StatusOr<std::shared_ptr<const jose::KeySet>> KeysForUnknownKid(
-      absl::string_view kid) override {
-    ++unknown_kid_calls;
-    if (!unknown_kid_answer.ok()) return unknown_kid_answer;
-    return keys_;
-  }
-  keyring::KeyRingStatus Status() const override {
-    keyring::KeyRingStatus status;
-    status.ready = true;
-    status.keys = keys_->size();
-    return status;
-  }
-
-  // What KeysForUnknownKid answers when not OK, and how often it was asked.
-  absl::Status unknown_kid_answer = absl::OkStatus();
-  int unknown_kid_calls = 0;
-
- private:
-  std::shared_ptr<const jose::SigningKey> signing_key_;
-  std::shared_ptr<const jose::KeySet> keys_;
-};
 
 // A ring over a fresh ES256 key, signing and verifying with it.
 std::unique_ptr<FakeKeyRing> NewEs256Ring() {
@@ -690,26 +654,6 @@ TEST_F(TokenServiceTest, UnknownKidAsksTheIssuersRing) {
             std::optional<RejectReason>(RejectReason::kUnknownKey));
   EXPECT_EQ(ring_->unknown_kid_calls, 2);
 }
-
-// A store that keeps revocations in a map; can be told to fail.
-class FakeRevocationStore : public revocation::RevocationStore {
- public:
-  absl::Status Revoke(absl::string_view jti, absl::Time until) override {
-    if (!answer.ok()) return answer;
-    revoked[std::string(jti)] = until;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<bool> IsRevoked(absl::string_view jti,
-                                 absl::Time now) const override {
-    if (!answer.ok()) return answer;
-    auto it = revoked.find(std::string(jti));
-    return it != revoked.end() && now < it->second;
-  }
-  revocation::RevocationStoreStatus Status() const override { return {}; }
-
-  absl::Status answer = absl::OkStatus();
-  std::map<std::string, absl::Time> revoked;
-};
 
 class RevocationTest : public TokenServiceTest {
  protected:

@@ -2,12 +2,15 @@
 """Writes the seed corpora in tests/fuzz/corpus/ (docs/fuzzing.md).
 
 A one-off tool, not part of the build: the corpus is checked in, and this
-script only documents how it was made. Needs python3 with `cryptography`.
-Keys are generated afresh on every run, so re-running rewrites the files
-with new keys and signatures; hand-added reproducers (crash-*, any name not
-written here) are left alone.
+script only documents how it was made. Needs python3 with `cryptography`
+and `yaml`. The token, JSON and JWK corpora use keys generated afresh on
+every run, so re-running rewrites them with new keys and signatures; the
+config and service corpora are deterministic (HMAC with the fuzzers' fixed
+secrets, fixed texts). Hand-added reproducers (crash-*, any name not
+written here) are left alone. With target names, only those corpora are
+written.
 
-    python3 tests/fuzz/make_seed_corpus.py
+    python3 tests/fuzz/make_seed_corpus.py [TARGET...]
 """
 
 import base64
@@ -15,6 +18,9 @@ import hashlib
 import hmac
 import json
 import os
+import sys
+
+import yaml
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
@@ -24,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # Must match token_parser_fuzzer.cc.
 SECRET = b"jwtd-fuzzing-hs256-secret-32byte"
@@ -315,6 +322,209 @@ def json_corpus():
     }
 
 
+def read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def embedded_configs(manifest):
+    """The jwtd.yaml of each ConfigMap in a Kubernetes manifest."""
+    return [doc["data"]["jwtd.yaml"] for doc in yaml.safe_load_all(
+        read(manifest)) if doc and doc.get("kind") == "ConfigMap"]
+
+
+# The smallest valid configuration, and variants of it.
+MINIMAL = """issuers:
+  - issuer: https://jwtd.example
+    keys:
+      local: {}
+"""
+
+
+def remote_issuer(**fields):
+    lines = ["issuers:", "  - issuer: https://partner.example",
+             "    keys:", "      remote_jwks:"]
+    fields.setdefault("jwks_uri", "https://partner.example/jwks.json")
+    lines += ["        %s: %s" % item for item in fields.items()]
+    return "\n".join(lines) + "\n"
+
+
+def config_corpus():
+    sidecar, = embedded_configs("deploy/kubernetes/sidecar.yaml")
+    issuer, = embedded_configs("deploy/kubernetes/issuer.yaml")
+    audiences = ", ".join("aud-%d" % i for i in range(33))
+    return {
+        # Valid: the documented example, the deployments, small variants.
+        "example": read("docs/jwtd.example.yaml"),
+        "kubernetes_sidecar": sidecar,
+        "kubernetes_issuer": issuer,
+        "minimal": MINIMAL,
+        "minimal_flow_style": '{"issuers": [{"issuer": "https://jwtd.example",'
+                              ' "keys": {"local": {"alg": "EdDSA"}}}]}',
+        "two_local_sources": MINIMAL + """  - issuer: https://second.example
+    keys:
+      local: {dir: /var/lib/jwtd/second, rotation_period: 0s}
+""",
+        "files_source": """issuers:
+  - issuer: https://legacy.example
+    require_exp: false
+    algorithms: [RS256, PS256]
+    keys:
+      files: {paths: [/etc/jwtd/a.pem, /etc/jwtd/b.json], alg: RS256,
+              allow_secret_keys: true, poll_interval: 0s}
+""",
+        "remote_discovery": remote_issuer(
+            jwks_uri="", discovery_url="https://partner.example",
+            default_rsa_alg="PS256", min_refresh="1m", max_refresh="1h",
+            cooldown="0s", timeout="300s"),
+        "serving_unix_and_redis": MINIMAL + """grpc_listen: unix:/run/jwtd/jwtd.sock
+grpc_socket_mode: 0600
+privileged_listen: 127.0.0.1:7000
+validation_cache_mib: 0
+access_log: all
+revocation:
+  store: redis
+  redis: {host: redis.local, port: "6380", password: "", on_unavailable: fail_open}
+""",
+        # Refused.
+        "empty": "",
+        "not_a_mapping": "- a\n- b\n",
+        "unknown_field": MINIMAL + "grpc_lisen: 127.0.0.1:1\n",
+        "wrong_types": MINIMAL + "limits: {max_message_bytes: [1], "
+                                 "keepalive_time: {a: b}}\n",
+        "bad_duration": MINIMAL + "default_ttl: 15 minutes\n",
+        "infinite_duration": MINIMAL + "shutdown_grace: inf\n",
+        "ttl_above_max": MINIMAL + "default_ttl: 2h\nmax_ttl: 1h\n",
+        "local_hmac": MINIMAL.replace("local: {}", "local: {alg: HS256}"),
+        "publish_ahead_too_long": MINIMAL.replace(
+            "local: {}", "local: {rotation_period: 1h, publish_ahead: 2h}"),
+        "duplicate_issuer": MINIMAL + MINIMAL[len("issuers:\n"):],
+        "two_sources": MINIMAL + "      files: {paths: [a.pem]}\n",
+        "remote_plain_http": remote_issuer(
+            jwks_uri="http://partner.example/jwks.json"),
+        "privileged_callers_without_mtls": MINIMAL + """authorization:
+  privileged_callers: [dns:login.local, "spiffe://td/x"]
+""",
+        "tls_key_without_cert": MINIMAL + "tls: {key_file: /k.pem}\n",
+        "socket_mode_not_octal": MINIMAL + 'grpc_socket_mode: "0980"\n',
+        "redis_port_zero": MINIMAL + "revocation: {redis: {port: 0}}\n",
+        "unknown_alg_long": MINIMAL + "    algorithms: [%s]\n" % ("X" * 600),
+        "unknown_field_long": MINIMAL + "%s: 1\n" % ("k" * 600),
+        # What start-up refuses must be refused by the check too.
+        "remote_timeout_too_long": remote_issuer(timeout="10m"),
+        "remote_min_refresh_zero": remote_issuer(min_refresh="0s"),
+        "remote_default_rsa_alg_es256": remote_issuer(default_rsa_alg="ES256"),
+        "remote_url_without_host": remote_issuer(jwks_uri="https:///jwks"),
+        "local_rotation_under_1s": MINIMAL.replace(
+            "local: {}", "local: {rotation_period: 500ms, publish_ahead: 0s}"),
+        "too_many_audiences": MINIMAL + "    audiences: [%s]\n" % audiences,
+        "audience_too_long": MINIMAL + "    audiences: [%s]\n" % ("a" * 513),
+        # YAML edge cases: nesting, anchors, tags, documents, bytes.
+        "deep_flow_1999": "[" * 1999 + "]" * 1999,
+        "deep_flow_5000": "[" * 5000,
+        "deep_mixed": "a: " + "{b: [" * 1200 + "]}" * 1200 + "\n",
+        "deep_block": "".join(" " * i + "- \n" for i in range(150)),
+        "anchors_and_aliases": """base: &base {issuer: https://a.example, keys: {local: {}}}
+issuers: [*base, *base]
+""",
+        "self_alias": "a: &x [*x]\n",
+        "undefined_alias": "issuers: *nowhere\n",
+        "merge_key": MINIMAL + "limits: {<<: {max_message_bytes: 2048}}\n",
+        "tags": MINIMAL + "data_dir: !!binary aGVsbG8=\nmax_ttl: !custom 2h\n",
+        "complex_key": MINIMAL + "? [a, b]\n: c\n",
+        "two_documents": MINIMAL + "---\n" + MINIMAL,
+        "tab_indent": "issuers:\n\t- issuer: x\n",
+        "invalid_utf8": MINIMAL.encode() + b"data_dir: \xff\xfe\n",
+        "nul_byte": MINIMAL.encode() + b"data_dir: a\x00b\n",
+    }
+
+
+# Must match validate_service_fuzzer.cc.
+PARTNER_SECRET = b"jwtd-fuzzing-partner-secret-32by"
+PARTNER_ISSUER = "https://partner.example"
+SHARED_KID = "shared-kid"
+F_INTROSPECT, F_SCOPE, F_ROLE, F_SWAP = 1, 2, 4, 8
+
+
+def step(index):
+    """The clock-step flag bits for kClockSteps[index]."""
+    return index << 4
+
+
+def service_input(flags, token_text, audience=None):
+    prefix = bytes([flags])
+    if audience is not None:
+        prefix += audience.encode() + b"\n"
+    return prefix + token_text.encode()
+
+
+def service_corpus():
+    own = {"alg": "HS256", "kid": HMAC_KID, "typ": "JWT"}
+    partner = {"alg": "HS256", "kid": SHARED_KID, "typ": "at+jwt"}
+
+    def own_token(header=None, **overrides):
+        c = claims(**overrides)
+        c["roles"] = ["dev"]
+        return token(header or own, c)
+
+    def partner_token(header=None, **overrides):
+        c = claims(iss=PARTNER_ISSUER, aud="partner", jti="partner-1")
+        for name, value in overrides.items():
+            if value is None:
+                c.pop(name, None)
+            else:
+                c[name] = value
+        return token(header or partner, c, secret=PARTNER_SECRET)
+
+    valid = own_token()
+    return {
+        "own_valid": service_input(0, valid),
+        "own_valid_audience": service_input(0, valid, "api"),
+        "own_valid_other_audience": service_input(0, valid, "admin"),
+        "own_valid_scope_and_role": service_input(F_SCOPE | F_ROLE, valid),
+        "own_valid_no_scope": service_input(F_SCOPE, own_token(scope=None)),
+        "own_valid_no_roles": service_input(
+            F_ROLE, token(own, claims())),
+        "own_valid_introspect_1h": service_input(F_INTROSPECT | step(4),
+                                                 valid),
+        "own_valid_swap_keys": service_input(F_SWAP, valid),
+        "own_valid_back_1h": service_input(step(7), valid),
+        "own_valid_25h": service_input(F_INTROSPECT | step(5), valid),
+        "own_exp_in_30s": service_input(
+            step(2), own_token(exp=NOW + 30)),
+        "own_nbf_in_1m": service_input(
+            step(3), own_token(nbf=NOW + 60)),
+        "own_shared_kid": service_input(
+            0, own_token(dict(own, kid=SHARED_KID))),
+        "own_no_kid": service_input(0, own_token({"alg": "HS256"})),
+        "own_revoked": service_input(F_INTROSPECT, own_token(jti="revoked-1")),
+        "own_revoked_short_31m": service_input(
+            step(3), own_token(jti="revoked-short")),
+        "own_expired": service_input(0, own_token(exp=NOW - 3600)),
+        "own_too_old": service_input(0, own_token(iat=NOW - 25 * 3600)),
+        "own_no_iat": service_input(0, own_token(iat=None)),
+        "own_no_sub": service_input(0, own_token(sub=None)),
+        "own_no_jti": service_input(step(1), own_token(jti=None)),
+        "own_wrong_audience": service_input(0, own_token(aud="other")),
+        "own_untrusted_issuer": service_input(
+            0, own_token(iss="https://evil.example")),
+        "own_unknown_kid": service_input(
+            0, own_token(dict(own, kid="nobody"))),
+        "partner_valid": service_input(0, partner_token(), "partner"),
+        "partner_no_kid": service_input(
+            F_INTROSPECT, partner_token({"alg": "HS256", "typ": "at+jwt"})),
+        "partner_wrong_typ": service_input(
+            0, partner_token(dict(partner, typ="JWT"))),
+        "partner_leeway_zero": service_input(
+            step(1), partner_token(exp=NOW + 10)),
+        "partner_claims_own_iss": service_input(
+            0, partner_token(iss=ISSUER, aud="api")),
+        "alg_none": service_input(0, token({"alg": "none"}, claims())),
+        "not_a_token": service_input(0, "not a token", "api"),
+        "empty_token": service_input(0, ""),
+    }
+
+
 def write(target, files):
     directory = os.path.join(CORPUS, target)
     os.makedirs(directory, exist_ok=True)
@@ -324,11 +534,22 @@ def write(target, files):
             f.write(data)
 
 
-def main():
-    write("token_parser_fuzzer", token_corpus())
-    write("json_parser_fuzzer", json_corpus())
-    write("jwk_import_fuzzer", jwk_corpus())
+CORPORA = {
+    "token_parser_fuzzer": token_corpus,
+    "json_parser_fuzzer": json_corpus,
+    "jwk_import_fuzzer": jwk_corpus,
+    "config_loader_fuzzer": config_corpus,
+    "validate_service_fuzzer": service_corpus,
+}
+
+
+def main(targets):
+    for target in targets or CORPORA:
+        if target not in CORPORA:
+            sys.exit("unknown target %s (one of %s)" % (
+                target, ", ".join(CORPORA)))
+        write(target, CORPORA[target]())
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

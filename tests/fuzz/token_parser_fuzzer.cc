@@ -11,7 +11,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -28,6 +27,7 @@
 namespace jwtd::jose {
 namespace {
 
+using ::jwtd::fuzzing::IsTokenShaped;
 using ::jwtd::fuzzing::Require;
 using ::jwtd::fuzzing::ValueOrDie;
 
@@ -41,31 +41,6 @@ constexpr char kAudience[] = "api";
 constexpr int64_t kNowSeconds = 1700000000;  // 2023-11-14T22:13:20Z
 constexpr absl::Duration kLeeway = absl::Seconds(60);
 constexpr absl::Duration kMaxAge = absl::Hours(24);
-
-// A token-shaped input (three non-empty base64url segments, at least this
-// long) must never appear in an error message: details are logged and
-// returned to clients, tokens must not be. Shorter or other inputs can
-// coincide with the fixed text of a message (the fuzzer finds such
-// inputs), which says nothing about echoing.
-constexpr size_t kMinEchoCheckLength = 32;
-
-bool IsTokenShaped(absl::string_view input) {
-  if (input.size() < kMinEchoCheckLength) return false;
-  int dots = 0;
-  size_t segment_length = 0;
-  for (char c : input) {
-    if (c == '.') {
-      if (segment_length == 0) return false;
-      ++dots;
-      segment_length = 0;
-    } else if (absl::ascii_isalnum(c) || c == '-' || c == '_') {
-      ++segment_length;
-    } else {
-      return false;
-    }
-  }
-  return dots == 2 && segment_length > 0;
-}
 
 struct Fixture {
   std::shared_ptr<const SigningKey> hmac_signer;

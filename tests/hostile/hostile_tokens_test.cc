@@ -48,12 +48,14 @@
 #include "server/keyring/key_ring.h"
 #include "server/service/token_service.h"
 #include "server/util/clock.h"
+#include "tests/support/fake_key_ring.h"
 #include "tests/support/status_matchers.h"
 
 namespace jwtd::hostile {
 namespace {
 
 using ::jwtd::jose::JwsAlgorithm;
+using ::jwtd::testing::FakeKeyRing;
 
 // Every case runs at 2023-11-14T22:13:20Z.
 constexpr int64_t kNowSeconds = 1700000000;
@@ -217,31 +219,6 @@ class Fixtures {
 
   std::map<std::string, Fixture> fixtures_;
   absl::Status status_;
-};
-
-// A key ring that hands out fixed keys (as server/service tests do).
-class FixedKeyRing : public keyring::KeyRing {
- public:
-  FixedKeyRing(std::shared_ptr<const jose::SigningKey> signing_key,
-               std::shared_ptr<const jose::KeySet> keys)
-      : signing_key_(std::move(signing_key)), keys_(std::move(keys)) {}
-
-  std::shared_ptr<const jose::SigningKey> ActiveSigningKey() const override {
-    return signing_key_;
-  }
-  std::shared_ptr<const jose::KeySet> VerificationKeys() const override {
-    return keys_;
-  }
-  keyring::KeyRingStatus Status() const override {
-    keyring::KeyRingStatus status;
-    status.ready = true;
-    status.keys = keys_->size();
-    return status;
-  }
-
- private:
-  std::shared_ptr<const jose::SigningKey> signing_key_;
-  std::shared_ptr<const jose::KeySet> keys_;
 };
 
 // ---------------------------------------------------------------------------
@@ -689,9 +666,9 @@ class ServiceUnderTest {
     absl::StatusOr<std::shared_ptr<const jose::KeySet>> partner =
         fixtures.KeySetOf({"partner"});
     if (!partner.ok()) return partner.status();
-    sut->own_ = std::make_unique<FixedKeyRing>(fixtures.Find("es256")->signer,
-                                               *std::move(own));
-    sut->partner_ = std::make_unique<FixedKeyRing>(nullptr, *partner);
+    sut->own_ = std::make_unique<FakeKeyRing>(fixtures.Find("es256")->signer,
+                                              *std::move(own));
+    sut->partner_ = std::make_unique<FakeKeyRing>(nullptr, *partner);
     service::TokenServiceOptions options;
     service::TrustedIssuer own_issuer;
     own_issuer.policy = *PolicyNamed("default");
@@ -723,8 +700,8 @@ class ServiceUnderTest {
   ServiceUnderTest() : clock_(kNow) {}
 
   FakeClock clock_;
-  std::unique_ptr<FixedKeyRing> own_;
-  std::unique_ptr<FixedKeyRing> partner_;
+  std::unique_ptr<FakeKeyRing> own_;
+  std::unique_ptr<FakeKeyRing> partner_;
   std::unique_ptr<service::TokenService> service_;
 };
 
