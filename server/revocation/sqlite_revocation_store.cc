@@ -53,6 +53,18 @@ struct StmtFinalizer {
 using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
+// sqlite3_step, and the OS error behind its failure. SQLite records that
+// error (sqlite3_system_errno) for some failures only: a write that fails
+// while committing (disk full, read-only filesystem) leaves it in errno
+// alone, which is cleared first so that what is found there is this
+// step's.
+int Step(sqlite3_stmt* stmt, int* os_error) {
+  errno = 0;
+  const int rc = sqlite3_step(stmt);
+  *os_error = errno;
+  return rc;
+}
+
 // Whole seconds since the epoch, rounded up so that a revocation never ends
 // early; kForever for the infinite future.
 int64_t StoredSeconds(absl::Time until) {
@@ -142,10 +154,12 @@ struct SqliteRevocationStore::State {
   }
 
   // An error from the last SQLite call on `db`, with SQLite's message and
-  // the OS error. While opening, a damaged or foreign file and a lock held
+  // the OS error (`step_errno`: Step's, for IO errors SQLite did not
+  // record). While opening, a damaged or foreign file and a lock held
   // by another process are FAILED_PRECONDITION; otherwise IO trouble is
   // UNAVAILABLE (retry may help) and the rest INTERNAL.
-  absl::Status Error(int rc, absl::string_view what, bool opening) const;
+  absl::Status Error(int rc, absl::string_view what, bool opening,
+                     int step_errno = 0) const;
   absl::Status NotOurs(absl::string_view why) const {
     return absl::FailedPreconditionError(absl::StrCat(
         options.path, ": not a usable jwtd revocation database (", why,
@@ -175,12 +189,19 @@ struct SqliteRevocationStore::State {
 };
 
 absl::Status SqliteRevocationStore::State::Error(int rc, absl::string_view what,
-                                                 bool opening) const {
+                                                 bool opening,
+                                                 int step_errno) const {
   std::string detail = absl::StrCat(
       what, ": ",
       db != nullptr ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc));
-  if (const int os_error = db != nullptr ? sqlite3_system_errno(db.get()) : 0;
-      os_error != 0) {
+  int os_error = db != nullptr ? sqlite3_system_errno(db.get()) : 0;
+  const int primary = rc & 0xff;
+  if (step_errno != 0 &&
+      (primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+       primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN)) {
+    os_error = step_errno;
+  }
+  if (os_error != 0) {
     absl::StrAppend(&detail, " (", std::strerror(os_error), ")");
   }
   if (db != nullptr) {
@@ -219,14 +240,15 @@ absl::Status SqliteRevocationStore::State::Exec(const char* sql, bool opening,
   stmt.reset(raw);
   if (rc != SQLITE_OK) return Error(rc, sql, opening);
   bool first = true;
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+  int os_error = 0;
+  while ((rc = Step(stmt.get(), &os_error)) == SQLITE_ROW) {
     if (first && first_text != nullptr) {
       const unsigned char* text = sqlite3_column_text(stmt.get(), 0);
       *first_text = text == nullptr ? "" : reinterpret_cast<const char*>(text);
     }
     first = false;
   }
-  if (rc != SQLITE_DONE) return Error(rc, sql, opening);
+  if (rc != SQLITE_DONE) return Error(rc, sql, opening, os_error);
   return absl::OkStatus();
 }
 
@@ -302,7 +324,8 @@ absl::Status SqliteRevocationStore::State::Load() {
   StmtPtr select;
   JWTD_RETURN_IF_ERROR(Prepare(kSelectAll, &select));
   int rc;
-  while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+  int os_error = 0;
+  while ((rc = Step(select.get(), &os_error)) == SQLITE_ROW) {
     const char* jti =
         reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 0));
     const int jti_bytes = sqlite3_column_bytes(select.get(), 0);
@@ -312,7 +335,9 @@ absl::Status SqliteRevocationStore::State::Load() {
     std::unique_lock<std::shared_mutex> shard_lock(shard.mu);
     shard.until_by_jti[std::string(jti, jti_bytes)] = FromStoredSeconds(until);
   }
-  if (rc != SQLITE_DONE) return Error(rc, "loading revocations", true);
+  if (rc != SQLITE_DONE) {
+    return Error(rc, "loading revocations", true, os_error);
+  }
   return absl::OkStatus();
 }
 
@@ -337,11 +362,12 @@ absl::Status SqliteRevocationStore::State::Revoke(absl::string_view jti,
   sqlite3_bind_text(stmt, 1, jti.data(), static_cast<int>(jti.size()),
                     SQLITE_STATIC);
   sqlite3_bind_int64(stmt, 2, stored);
-  const int rc = sqlite3_step(stmt);
+  int os_error = 0;
+  const int rc = Step(stmt, &os_error);
   // Described before the reset, which may overwrite the OS error.
-  absl::Status written = rc == SQLITE_DONE
-                             ? absl::OkStatus()
-                             : Error(rc, "recording a revocation", false);
+  absl::Status written =
+      rc == SQLITE_DONE ? absl::OkStatus()
+                        : Error(rc, "recording a revocation", false, os_error);
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
   if (!written.ok()) return written;
@@ -359,10 +385,12 @@ absl::Status SqliteRevocationStore::State::Purge(bool opening) {
   sqlite3_stmt* stmt = delete_expired.get();
   // An entry is expired once now >= until; untils are whole seconds.
   sqlite3_bind_int64(stmt, 1, absl::ToUnixSeconds(now));
-  const int rc = sqlite3_step(stmt);
+  int os_error = 0;
+  const int rc = Step(stmt, &os_error);
   absl::Status deleted =
-      rc == SQLITE_DONE ? absl::OkStatus()
-                        : Error(rc, "purging expired revocations", opening);
+      rc == SQLITE_DONE
+          ? absl::OkStatus()
+          : Error(rc, "purging expired revocations", opening, os_error);
   const int purged = sqlite3_changes(db.get());
   sqlite3_reset(stmt);
   if (!deleted.ok()) return deleted;

@@ -58,7 +58,7 @@ class SqliteRevocationStore : public RevocationStore {
 
   // See RevocationStore. Re-revoking with an `until` no later than the one
   // kept writes nothing. UNAVAILABLE (disk full, IO error, locked) or
-  // INTERNAL, with SQLite's message, when the write fails.
+  // INTERNAL, with SQLite's message and the OS error, when the write fails.
   absl::Status Revoke(absl::string_view jti, absl::Time until) override;
   // Never fails.
   absl::StatusOr<bool> IsRevoked(absl::string_view jti,
