@@ -622,7 +622,8 @@ void Soak::Sampler(int pid, Clock::time_point start) {
       jwtd_gone_ = true;
       return;
     }
-    samples_.push_back({seconds, *rss, *fds, tokens_.revoked()});
+    samples_.push_back(
+        {seconds, *rss, *fds, static_cast<int64_t>(tokens_.revoked())});
     if (samples_mutex_.AwaitWithTimeout(absl::Condition(&sampling_done_),
                                         absl::Seconds(1))) {
       return;

@@ -1,7 +1,9 @@
 #include "server/api/token_service_handler.h"
 
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -156,12 +158,27 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Issue(
   return Finish(context, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* TokenServiceHandler::FinishOnBlockingPool(
+    grpc::CallbackServerContext* context, std::function<absl::Status()> work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The request and response stay valid until Finish.
+  if (!blocking_->TrySubmit([reactor, work = std::move(work)] {
+        reactor->Finish(ToGrpcStatus(work()));
+      })) {
+    reactor->Finish(ToGrpcStatus(absl::UnavailableError(
+        "too many calls are waiting for issuer keys; retry")));
+  }
+  return reactor;
+}
+
 absl::Status TokenServiceHandler::ValidateOne(const ValidateRequest& request,
+                                              bool may_wait_for_keys,
                                               std::string* wire) const {
   service::ValidateParams params;
   params.token = request.token();
   params.audience = request.audience();
   params.access = ToAccessRequirements(request);
+  params.may_wait_for_keys = may_wait_for_keys;
   absl::StatusOr<service::Verdict> verdict = service_->Validate(params);
   if (!verdict.ok()) return verdict.status();
   // Every field but the claims through protobuf; the claims, the costly
@@ -212,9 +229,17 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Validate(
                                "request is not a jwtd.v1.ValidateRequest"));
   }
   std::string wire;
-  if (absl::Status status = ValidateOne(parsed, &wire); !status.ok()) {
-    return Finish(context, status);
+  absl::Status status = ValidateOne(parsed, false, &wire);
+  if (service::IsKeyFetchNeeded(status)) {
+    return FinishOnBlockingPool(
+        context, [this, parsed = std::move(parsed), response] {
+          std::string wire;
+          absl::Status status = ValidateOne(parsed, true, &wire);
+          if (status.ok()) SetMessage(wire, response);
+          return status;
+        });
   }
+  if (!status.ok()) return Finish(context, status);
   SetMessage(wire, response);
   return Finish(context, absl::OkStatus());
 }
@@ -241,29 +266,54 @@ grpc::ServerUnaryReactor* TokenServiceHandler::ValidateBatch(
                                "requests: at most ", kMaxBatchSize)));
   }
   // ValidateBatchResponse.results[i] is a ValidateBatchResult whose
-  // `verdict` (or `error`) holds the answer to requests[i].
-  std::string wire;
-  std::string verdict;
-  std::string result;
-  for (const ValidateRequest& one : batch.requests()) {
-    verdict.clear();
-    result.clear();
-    absl::Status status = ValidateOne(one, &verdict);
-    if (status.ok()) {
-      AppendMessageField(jwtd::v1::ValidateBatchResult::kVerdictFieldNumber,
-                         verdict, &result);
-    } else {
-      jwtd::v1::BatchError error;
-      error.set_code(static_cast<int32_t>(status.code()));
-      error.set_message(std::string(status.message()));
-      AppendMessageField(jwtd::v1::ValidateBatchResult::kErrorFieldNumber,
-                         error.SerializeAsString(), &result);
+  // `verdict` (or `error`) holds the answer to requests[i]. Requests whose
+  // key must be fetched are left for the blocking pool.
+  auto results = std::make_shared<std::vector<std::string>>(
+      static_cast<size_t>(batch.requests_size()));
+  std::vector<int> waiting;
+  for (int i = 0; i < batch.requests_size(); ++i) {
+    if (!BatchResult(batch.requests(i), false, &(*results)[i])) {
+      waiting.push_back(i);
     }
-    AppendMessageField(jwtd::v1::ValidateBatchResponse::kResultsFieldNumber,
-                       result, &wire);
   }
-  SetMessage(wire, response);
-  return Finish(context, absl::OkStatus());
+  auto respond = [results, response] {
+    std::string wire;
+    for (const std::string& result : *results) {
+      AppendMessageField(jwtd::v1::ValidateBatchResponse::kResultsFieldNumber,
+                         result, &wire);
+    }
+    SetMessage(wire, response);
+    return absl::OkStatus();
+  };
+  if (waiting.empty()) return Finish(context, respond());
+  return FinishOnBlockingPool(
+      context, [this, batch = std::move(batch), waiting = std::move(waiting),
+                results, respond] {
+        for (int i : waiting) {
+          BatchResult(batch.requests(i), true, &(*results)[i]);
+        }
+        return respond();
+      });
+}
+
+bool TokenServiceHandler::BatchResult(const ValidateRequest& request,
+                                      bool may_wait_for_keys,
+                                      std::string* result) const {
+  std::string verdict;
+  absl::Status status = ValidateOne(request, may_wait_for_keys, &verdict);
+  if (service::IsKeyFetchNeeded(status)) return false;
+  result->clear();
+  if (status.ok()) {
+    AppendMessageField(jwtd::v1::ValidateBatchResult::kVerdictFieldNumber,
+                       verdict, result);
+  } else {
+    jwtd::v1::BatchError error;
+    error.set_code(static_cast<int32_t>(status.code()));
+    error.set_message(std::string(status.message()));
+    AppendMessageField(jwtd::v1::ValidateBatchResult::kErrorFieldNumber,
+                       error.SerializeAsString(), result);
+  }
+  return true;
 }
 
 grpc::ServerUnaryReactor* TokenServiceHandler::Introspect(
@@ -273,15 +323,23 @@ grpc::ServerUnaryReactor* TokenServiceHandler::Introspect(
       !allowed.ok()) {
     return Finish(context, allowed);
   }
-  absl::StatusOr<std::optional<jose::VerifiedJwt>> jwt =
-      service_->Introspect(request->token());
-  if (!jwt.ok()) return Finish(context, jwt.status());
-  if (jwt->has_value()) {
-    FillIntrospection(**jwt, response);
-  } else {
-    response->set_active(false);  // RFC 7662 2.2: nothing else.
+  auto introspect = [this, request, response](bool may_wait_for_keys) {
+    absl::StatusOr<std::optional<jose::VerifiedJwt>> jwt =
+        service_->Introspect(request->token(), may_wait_for_keys);
+    if (!jwt.ok()) return jwt.status();
+    if (jwt->has_value()) {
+      FillIntrospection(**jwt, response);
+    } else {
+      response->set_active(false);  // RFC 7662 2.2: nothing else.
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = introspect(false);
+  if (service::IsKeyFetchNeeded(status)) {
+    return FinishOnBlockingPool(context,
+                                [introspect] { return introspect(true); });
   }
-  return Finish(context, absl::OkStatus());
+  return Finish(context, status);
 }
 
 grpc::ServerUnaryReactor* TokenServiceHandler::Revoke(

@@ -2,10 +2,13 @@
 #define JWTD_SERVER_API_TOKEN_SERVICE_HANDLER_H_
 
 #include <functional>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/strings/string_view.h"
 #include "jwtd/v1/token_service.grpc.pb.h"
+#include "server/api/blocking_call_pool.h"
 #include "server/api/caller_policy.h"
 #include "server/service/token_service.h"
 
@@ -31,6 +34,11 @@ using ValidationObserver = std::function<void(const ValidationEvent&)>;
 // design: no business rules live here. Each listener has its own handler,
 // whose CallerPolicy decides who may call what there; a denied call gets
 // PERMISSION_DENIED and a log line naming the caller.
+//
+// Validate, ValidateBatch and Introspect never wait on the network on
+// gRPC's threads: a token whose key must first be fetched from its issuer
+// is handed to a small BlockingCallPool (UNAVAILABLE, retry, when its queue
+// is full), so a hanging issuer holds up only the calls that need it.
 // Most requests one ValidateBatch call may carry.
 inline constexpr int kMaxBatchSize = 1000;
 
@@ -52,7 +60,9 @@ class TokenServiceHandler final : public TokenServiceHandlerBase {
                       ValidationObserver on_validation = nullptr)
       : service_(service),
         policy_(std::move(policy)),
-        on_validation_(std::move(on_validation)) {}
+        on_validation_(std::move(on_validation)),
+        blocking_(std::make_unique<BlockingCallPool>(kBlockingThreads,
+                                                     kMaxBlockingQueued)) {}
 
   grpc::ServerUnaryReactor* Issue(grpc::CallbackServerContext* context,
                                   const jwtd::v1::IssueRequest* request,
@@ -81,11 +91,29 @@ class TokenServiceHandler final : public TokenServiceHandlerBase {
       jwtd::v1::GetKeySetResponse* response) override;
 
  private:
+  // Threads and queue of the pool for calls that wait on an issuer: each
+  // waits at most that issuer's fetch timeout.
+  static constexpr int kBlockingThreads = 4;
+  static constexpr size_t kMaxBlockingQueued = 1000;
+
   // Validates one request and appends the encoded ValidateResponse to
   // `wire` (and tells the observer); a non-OK status (nothing appended)
-  // when the request or the service is at fault.
+  // when the request or the service is at fault, or
+  // service::KeyFetchNeeded() when the key must be fetched and
+  // `may_wait_for_keys` is false.
   absl::Status ValidateOne(const jwtd::v1::ValidateRequest& request,
-                           std::string* wire) const;
+                           bool may_wait_for_keys, std::string* wire) const;
+
+  // Validates one request of a batch into its encoded ValidateBatchResult
+  // (`result` replaced). False, `result` untouched, when its key must be
+  // fetched and `may_wait_for_keys` is false.
+  bool BatchResult(const jwtd::v1::ValidateRequest& request,
+                   bool may_wait_for_keys, std::string* result) const;
+
+  // Finishes the call with what `work` returns, run on the blocking pool;
+  // UNAVAILABLE at once when the pool's queue is full.
+  grpc::ServerUnaryReactor* FinishOnBlockingPool(
+      grpc::CallbackServerContext* context, std::function<absl::Status()> work);
 
   // OK when the caller may make this call; logs a denial.
   absl::Status Authorize(grpc::CallbackServerContext* context,
@@ -94,6 +122,8 @@ class TokenServiceHandler final : public TokenServiceHandlerBase {
   const service::TokenService* const service_;
   const CallerPolicy policy_;
   const ValidationObserver on_validation_;
+  // Destroyed first: it runs what is queued, which uses the members above.
+  const std::unique_ptr<BlockingCallPool> blocking_;
 };
 
 }  // namespace jwtd::api

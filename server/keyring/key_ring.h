@@ -59,6 +59,11 @@ class KeyRing {
     return VerificationKeys();
   }
 
+  // True when KeysForUnknownKid may wait on the network (a fetch, or one
+  // in flight), up to the ring's fetch timeout; false when it answers at
+  // once (the default).
+  virtual bool UnknownKidMayWait() const { return false; }
+
   virtual KeyRingStatus Status() const = 0;
 };
 

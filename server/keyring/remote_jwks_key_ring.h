@@ -104,6 +104,7 @@ class RemoteJwksKeyRing : public KeyRing {
   // caller should answer "retry", not "invalid token".
   absl::StatusOr<std::shared_ptr<const jose::KeySet>> KeysForUnknownKid(
       absl::string_view kid) override;
+  bool UnknownKidMayWait() const override { return true; }
   // ready: at least one key. degraded: the last fetch failed, or the keys
   // come from the cache file and no fetch has succeeded yet. last_refresh:
   // the last successful fetch (or the cache load). detail names the host,

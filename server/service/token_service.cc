@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "server/crypto/random.h"
@@ -19,6 +20,10 @@ constexpr absl::string_view kReservedClaims[] = {"iss", "sub", "aud", "exp",
                                                  "nbf", "iat", "jti", "scope"};
 
 constexpr size_t kJtiBytes = 16;
+
+// Marks KeyFetchNeeded(): a payload no other status carries.
+constexpr absl::string_view kKeyFetchNeededPayload =
+    "type.jwtd.dev/service.KeyFetchNeeded";
 
 absl::Status BadRequest(absl::string_view what) {
   return absl::InvalidArgumentError(what);
@@ -50,6 +55,17 @@ absl::Status CheckScope(absl::string_view scope) {
 }
 
 }  // namespace
+
+absl::Status KeyFetchNeeded() {
+  absl::Status status =
+      absl::UnavailableError("the token's key must be fetched from its issuer");
+  status.SetPayload(kKeyFetchNeededPayload, absl::Cord());
+  return status;
+}
+
+bool IsKeyFetchNeeded(const absl::Status& status) {
+  return status.GetPayload(kKeyFetchNeededPayload).has_value();
+}
 
 absl::StatusOr<std::unique_ptr<TokenService>> TokenService::Create(
     TokenServiceOptions options, const Clock* clock) {
@@ -203,12 +219,15 @@ absl::StatusOr<Verdict> TokenService::Validate(
     jwt = cached->jwt;
     routed = &issuers_[cached->issuer];
   }
-  if (cache_->enabled()) cache_->RecordLookup(jwt != nullptr);
+  // A lookup that ends in KeyFetchNeeded is counted when the call is made
+  // again on a thread that may wait, not twice.
+  const bool hit = jwt != nullptr;
   absl::Status status;
   if (jwt == nullptr) {
     std::shared_ptr<const jose::KeySet> keys;
     absl::StatusOr<jose::VerifiedJwt> verified =
-        Verify(params.token, params.audience, now, &routed, &keys);
+        Verify(params.token, params.audience, now, &routed, &keys,
+               params.may_wait_for_keys);
     status = verified.status();
     if (status.ok()) {
       jwt = std::make_shared<const jose::VerifiedJwt>(*std::move(verified));
@@ -225,6 +244,9 @@ absl::StatusOr<Verdict> TokenService::Validate(
         cache_->Insert(params.token, std::move(entry));
       }
     }
+  }
+  if (cache_->enabled() && !IsKeyFetchNeeded(status)) {
+    cache_->RecordLookup(hit);
   }
   // Revocation and the access decision are per call, cached or not.
   if (status.ok()) status = CheckNotRevoked(*jwt);
@@ -245,14 +267,14 @@ absl::StatusOr<Verdict> TokenService::Validate(
 
 absl::StatusOr<jose::VerifiedJwt> TokenService::Verify(
     absl::string_view token, absl::string_view audience, absl::Time now,
-    const Issuer** routed,
-    std::shared_ptr<const jose::KeySet>* keys_out) const {
+    const Issuer** routed, std::shared_ptr<const jose::KeySet>* keys_out,
+    bool may_wait_for_keys) const {
   absl::StatusOr<jose::UnverifiedJws> jws =
       jose::UnverifiedJws::Parse(token, options_.limits);
   if (!jws.ok()) return jws.status();
   const Issuer* issuer = nullptr;
   std::shared_ptr<const jose::KeySet> keys;
-  absl::Status route = Route(*jws, &issuer, &keys);
+  absl::Status route = Route(*jws, &issuer, &keys, may_wait_for_keys);
   // Route names the issuer even when it fails later (an unreachable JWKS).
   if (routed != nullptr) *routed = issuer;
   if (!route.ok()) return route;
@@ -401,18 +423,20 @@ std::optional<jose::RegisteredClaims> TokenService::ReadClaimsOfGenuineToken(
 }
 
 absl::StatusOr<std::optional<jose::VerifiedJwt>> TokenService::Introspect(
-    absl::string_view token) const {
+    absl::string_view token, bool may_wait_for_keys) const {
   ValidateParams params;
   params.token = token;
+  params.may_wait_for_keys = may_wait_for_keys;
   absl::StatusOr<Verdict> verdict = Validate(params);
   if (!verdict.ok()) return verdict.status();
   if (verdict->jwt == nullptr) return std::nullopt;
   return *verdict->jwt;
 }
 
-absl::Status TokenService::Route(
-    const jose::UnverifiedJws& jws, const Issuer** issuer,
-    std::shared_ptr<const jose::KeySet>* keys) const {
+absl::Status TokenService::Route(const jose::UnverifiedJws& jws,
+                                 const Issuer** issuer,
+                                 std::shared_ptr<const jose::KeySet>* keys,
+                                 bool may_wait_for_keys) const {
   // Fast path: the kid names a key of exactly one issuer.
   if (jws.kid().has_value()) {
     int holders = 0;
@@ -456,6 +480,9 @@ absl::Status TokenService::Route(
   if (jws.kid().has_value() && (*keys)->Find(*jws.kid()) == nullptr) {
     // The issuer may have rotated: rings that can learn keys refetch (rate
     // limited); UNAVAILABLE propagates as "retry".
+    if (!may_wait_for_keys && (*issuer)->key_ring->UnknownKidMayWait()) {
+      return KeyFetchNeeded();
+    }
     absl::StatusOr<std::shared_ptr<const jose::KeySet>> refreshed =
         (*issuer)->key_ring->KeysForUnknownKid(*jws.kid());
     if (!refreshed.ok()) return refreshed.status();

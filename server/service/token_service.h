@@ -89,7 +89,17 @@ struct ValidateParams {
   // When non-empty, `aud` must contain it (on top of the policy).
   std::string audience;
   AccessRequirements access;
+  // False: a token whose key only its issuer can tell (an unknown kid at a
+  // ring that fetches, KeyRing::UnknownKidMayWait) is not looked up and
+  // the call fails with KeyFetchNeeded() instead, so that a caller on a
+  // thread that must not block can hand it to one that may.
+  bool may_wait_for_keys = true;
 };
+
+// The status Validate and Introspect return when they would have to wait
+// for an issuer's keys but were told not to. Never reaches a client.
+absl::Status KeyFetchNeeded();
+bool IsKeyFetchNeeded(const absl::Status& status);
 
 // The answer to "is this token good for this request?".
 struct Verdict {
@@ -138,9 +148,10 @@ class TokenService {
   absl::StatusOr<Verdict> Validate(const ValidateParams& params) const;
 
   // RFC 7662: the verified token when active, nullopt when not.
-  // INVALID_ARGUMENT for an empty token.
+  // INVALID_ARGUMENT for an empty token. `may_wait_for_keys` as in
+  // ValidateParams.
   absl::StatusOr<std::optional<jose::VerifiedJwt>> Introspect(
-      absl::string_view token) const;
+      absl::string_view token, bool may_wait_for_keys = true) const;
 
   // Keeps a token revoked until it expires; durable before OK (the store's
   // contract). By token: the token must be genuine (signature and issuer;
@@ -180,10 +191,12 @@ class TokenService {
   // `routed`, when not null, is set to the issuer the token was routed to
   // (null when routing failed); `keys`, when not null, to the key set
   // snapshot that verified it.
+  // `may_wait_for_keys` as in ValidateParams.
   absl::StatusOr<jose::VerifiedJwt> Verify(
       absl::string_view token, absl::string_view audience, absl::Time now,
       const Issuer** routed = nullptr,
-      std::shared_ptr<const jose::KeySet>* keys = nullptr) const;
+      std::shared_ptr<const jose::KeySet>* keys = nullptr,
+      bool may_wait_for_keys = true) const;
 
   // The cached verification of `token` for `audience` when it still holds
   // at `now` (same key set, time claims in bounds), else null.
@@ -200,9 +213,11 @@ class TokenService {
   std::optional<jose::RegisteredClaims> ReadClaimsOfGenuineToken(
       absl::string_view token) const;
 
-  // The issuer and key snapshot to verify `jws` with (see Validate).
+  // The issuer and key snapshot to verify `jws` with (see Validate);
+  // `may_wait_for_keys` as in ValidateParams.
   absl::Status Route(const jose::UnverifiedJws& jws, const Issuer** issuer,
-                     std::shared_ptr<const jose::KeySet>* keys) const;
+                     std::shared_ptr<const jose::KeySet>* keys,
+                     bool may_wait_for_keys) const;
 
   absl::StatusOr<jose::Json> BuildClaims(const IssueParams& params,
                                          absl::Time now, absl::Time expires,

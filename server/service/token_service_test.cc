@@ -655,6 +655,49 @@ TEST_F(TokenServiceTest, UnknownKidAsksTheIssuersRing) {
   EXPECT_EQ(ring_->unknown_kid_calls, 2);
 }
 
+TEST_F(TokenServiceTest, UnknownKidAtAFetchingRingWaitsOnlyWhenAllowed) {
+  std::unique_ptr<FakeKeyRing> rotated_ring = NewEs256Ring();
+  ASSERT_OK_AND_ASSIGN(
+      auto rotated,
+      TokenService::Create(DefaultOptions(rotated_ring.get()), &clock_));
+  ASSERT_OK_AND_ASSIGN(IssuedToken unknown_kid, rotated->Issue(Params()));
+  ASSERT_OK_AND_ASSIGN(IssuedToken known_kid, service_->Issue(Params()));
+  ring_->may_wait = true;
+
+  ValidateParams validate;
+  validate.token = unknown_kid.token;
+  validate.may_wait_for_keys = false;
+  absl::StatusOr<Verdict> verdict = service_->Validate(validate);
+  EXPECT_TRUE(IsKeyFetchNeeded(verdict.status())) << verdict.status();
+  EXPECT_EQ(ring_->unknown_kid_calls, 0);
+  absl::StatusOr<std::optional<jose::VerifiedJwt>> introspected =
+      service_->Introspect(unknown_kid.token, false);
+  EXPECT_TRUE(IsKeyFetchNeeded(introspected.status())) << introspected.status();
+  EXPECT_EQ(ring_->unknown_kid_calls, 0);
+
+  // A known kid never needs the ring.
+  validate.token = known_kid.token;
+  ASSERT_OK_AND_ASSIGN(Verdict known, service_->Validate(validate));
+  EXPECT_TRUE(known.valid());
+
+  // Allowed to wait: the ring is asked, as before.
+  validate.token = unknown_kid.token;
+  validate.may_wait_for_keys = true;
+  ASSERT_OK_AND_ASSIGN(Verdict waited, service_->Validate(validate));
+  EXPECT_EQ(waited.reason,
+            std::optional<RejectReason>(RejectReason::kUnknownKey));
+  EXPECT_EQ(ring_->unknown_kid_calls, 1);
+
+  // A ring that answers at once is asked even when waiting is not allowed.
+  ring_->may_wait = false;
+  validate.may_wait_for_keys = false;
+  ASSERT_OK_AND_ASSIGN(waited, service_->Validate(validate));
+  EXPECT_EQ(waited.reason,
+            std::optional<RejectReason>(RejectReason::kUnknownKey));
+  EXPECT_EQ(ring_->unknown_kid_calls, 2);
+  EXPECT_FALSE(IsKeyFetchNeeded(absl::UnavailableError("other")));
+}
+
 class RevocationTest : public TokenServiceTest {
  protected:
   void SetUp() override {

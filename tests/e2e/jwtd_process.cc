@@ -88,7 +88,8 @@ absl::StatusOr<std::unique_ptr<JwtdProcess>> JwtdProcess::Start(
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return absl::InternalError(absl::StrCat("pipe2: ", std::strerror(errno)));
   }
-  absl::StatusOr<pid_t> pid = SpawnProcess(argv, {.stderr_fd = pipe_fds[1]});
+  absl::StatusOr<pid_t> pid =
+      SpawnProcess(argv, {.stderr_fd = pipe_fds[1]}, options.env);
   close(pipe_fds[1]);
   if (!pid.ok()) {
     close(pipe_fds[0]);

@@ -48,6 +48,10 @@ struct JwtdOptions {
   // --config. Empty: no configuration file (jwtd runs from flags alone).
   // --data-dir and --grpc-listen are still given and override the file's.
   std::string config_file = "";
+  // Extra environment for jwtd, "NAME=value" each, replacing the test's own
+  // variable of that name (e.g. LD_PRELOAD for libfaketime). Empty: the
+  // test's environment as it is.
+  std::vector<std::string> env = {};
 };
 
 class JwtdProcess {

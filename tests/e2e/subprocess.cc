@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -51,8 +52,8 @@ class Fd {
 };
 
 // Runs in the forked child: only async-signal-safe calls until execve.
-[[noreturn]] void ExecChild(pid_t parent, char* const argv[], int in, int out,
-                            int err) {
+[[noreturn]] void ExecChild(pid_t parent, char* const argv[],
+                            char* const envp[], int in, int out, int err) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // The parent is already gone.
   struct sigaction default_action = {};
@@ -64,7 +65,7 @@ class Fd {
   // dup2 onto 0..2 clears close-on-exec on the copies.
   if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
   close_range(3, ~0U, 0);
-  execve(argv[0], argv, environ);
+  execve(argv[0], argv, envp);
   _exit(127);
 }
 
@@ -79,7 +80,8 @@ absl::Status SetNonBlocking(int fd) {
 }  // namespace
 
 absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv,
-                                   const ChildFds& fds) {
+                                   const ChildFds& fds,
+                                   const std::vector<std::string>& env) {
   if (argv.empty()) return absl::InvalidArgumentError("empty argv");
   // Everything the child needs is prepared before fork: allocating after it
   // is not safe in a multi-threaded parent.
@@ -88,6 +90,21 @@ absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv,
     c_argv.push_back(const_cast<char*>(arg.c_str()));
   }
   c_argv.push_back(nullptr);
+  // The current environment without the names `env` sets, then `env`.
+  std::vector<char*> c_env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const absl::string_view current(*entry);
+    const absl::string_view name = current.substr(0, current.find('='));
+    bool replaced = false;
+    for (const std::string& extra : env) {
+      replaced = replaced || absl::StartsWith(extra, absl::StrCat(name, "="));
+    }
+    if (!replaced) c_env.push_back(*entry);
+  }
+  for (const std::string& extra : env) {
+    c_env.push_back(const_cast<char*>(extra.c_str()));
+  }
+  c_env.push_back(nullptr);
   Fd dev_null(open("/dev/null", O_RDWR | O_CLOEXEC));
   if (dev_null.get() < 0) return ErrnoError("open /dev/null");
   auto pick = [&](int fd) { return fd >= 0 ? fd : dev_null.get(); };
@@ -96,8 +113,8 @@ absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv,
   const pid_t pid = fork();
   if (pid < 0) return ErrnoError("fork");
   if (pid == 0) {
-    ExecChild(parent, c_argv.data(), pick(fds.stdin_fd), pick(fds.stdout_fd),
-              pick(fds.stderr_fd));
+    ExecChild(parent, c_argv.data(), c_env.data(), pick(fds.stdin_fd),
+              pick(fds.stdout_fd), pick(fds.stderr_fd));
   }
   return pid;
 }

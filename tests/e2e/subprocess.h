@@ -31,10 +31,12 @@ struct ChildFds {
 };
 
 // Starts argv[0] (a path; no PATH search) with `argv` and the current
-// environment. SIGPIPE is reset to its default in the child and no signal
-// is blocked; no other descriptor than 0, 1 and 2 is inherited.
+// environment plus `env` ("NAME=value" entries, each replacing a variable
+// of the same name). SIGPIPE is reset to its default in the child and no
+// signal is blocked; no other descriptor than 0, 1 and 2 is inherited.
 absl::StatusOr<pid_t> SpawnProcess(const std::vector<std::string>& argv,
-                                   const ChildFds& fds);
+                                   const ChildFds& fds,
+                                   const std::vector<std::string>& env = {});
 
 // A finished child's exit code: its exit status, or 128 + the signal that
 // ended it (as a shell reports it).

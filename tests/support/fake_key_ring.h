@@ -45,10 +45,13 @@ class FakeKeyRing : public keyring::KeyRing {
     status.keys = keys_->size();
     return status;
   }
+  bool UnknownKidMayWait() const override { return may_wait; }
 
   // What KeysForUnknownKid answers when not OK, and how often it was asked.
   absl::Status unknown_kid_answer = absl::OkStatus();
   int unknown_kid_calls = 0;
+  // What UnknownKidMayWait answers (a ring that fetches from its issuer).
+  bool may_wait = false;
 
  private:
   std::shared_ptr<const jose::SigningKey> signing_key_;
