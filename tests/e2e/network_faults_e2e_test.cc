@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -165,6 +166,19 @@ constexpr size_t kOversizeBytes = 10 * 1000 * 1000;
 // The peak RSS jwtd may gain during a fault phase: well below the 10 MB a
 // buffered body would cost.
 constexpr int64_t kMaxPeakGrowthKib = 6 * 1024;
+
+// Whether this build (and so the jwtd under test) has AddressSanitizer.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAddressSanitizer = true;
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
+#else
+constexpr bool kUnderAddressSanitizer = false;
+#endif
 constexpr int kKnownKeyThreads = 3;
 // With the probe, more callers waiting for the issuer at once than gRPC
 // has callback threads on a small machine (two).
@@ -493,7 +507,15 @@ TEST_P(JwksIssuerFaultTest, KeysKeptUnknownKidBoundedAndRecovery) {
   EXPECT_LT(absl::Microseconds(known_max_latency_us.load()), kKnownKeyBound)
       << known_slow << " known-key calls took over 250 ms";
   // The cap: jwtd's memory never took the body (nor anything else big).
-  EXPECT_LT(peak_after_kib - peak_before_kib, kMaxPeakGrowthKib);
+  // Not under AddressSanitizer, whose quarantine keeps up to 256 MiB of
+  // freed blocks resident (its runs measured 330-390 MiB of growth here);
+  // the normal build checks it.
+  if (kUnderAddressSanitizer) {
+    std::printf("peak RSS growth %lld KiB (not checked under ASan)\n",
+                static_cast<long long>(peak_after_kib - peak_before_kib));
+  } else {
+    EXPECT_LT(peak_after_kib - peak_before_kib, kMaxPeakGrowthKib);
+  }
   // The other origin was never asked.
   EXPECT_EQ(attacker_->RequestCount(kJwksPath), 0);
 
