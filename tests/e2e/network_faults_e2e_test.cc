@@ -577,7 +577,10 @@ INSTANTIATE_TEST_SUITE_P(
 // ------------------------------------- 2. Redis killed and restarted
 
 constexpr char kReplicaIssuer[] = "https://jwtd.redis-faults.test";
-constexpr int kTokenPool = 400;
+// Enough for two revokers at one call per 25 ms each through every phase
+// (about 5 s on a quiet machine) with room for a slow one: the test fails
+// if the revokers run out before the last phase.
+constexpr int kTokenPool = 1600;
 
 // A replica's configuration: `keys_yaml` (indented for the issuer) and the
 // Redis store on `redis_port` (on_unavailable: fail_closed, the default).
