@@ -154,20 +154,27 @@ bool IsHead(const mg_connection* connection) {
 // (civetweb does not drop it by itself).
 int Send(mg_connection* connection, const Response& response) {
   if (response.close) mg_disable_connection_keep_alive(connection);
-  if (mg_response_header_start(connection, response.status) != 0) {
-    return response.status;  // Headers already sent: nothing safe to add.
+  {
+    // Debian's civetweb formats the Date header with gmtime(), whose static
+    // buffer its worker threads share (ThreadSanitizer reported the race):
+    // one thread at a time writes headers. Bodies are written unlocked.
+    static std::mutex header_mu;  // Not absl::Mutex: docs/sanitizers.md.
+    std::lock_guard lock(header_mu);
+    if (mg_response_header_start(connection, response.status) != 0) {
+      return response.status;  // Headers already sent: nothing safe to add.
+    }
+    const auto add = [connection](const char* name, absl::string_view value) {
+      mg_response_header_add(connection, name, value.data(),
+                             static_cast<int>(value.size()));
+    };
+    add("Content-Type", response.content_type);
+    add("Content-Length", absl::StrCat(response.body.size()));
+    add("Cache-Control", response.cache_control);
+    add("X-Content-Type-Options", "nosniff");
+    if (response.allow_any_origin) add("Access-Control-Allow-Origin", "*");
+    if (response.send_allow) add("Allow", "GET, HEAD");
+    mg_response_header_send(connection);
   }
-  const auto add = [connection](const char* name, absl::string_view value) {
-    mg_response_header_add(connection, name, value.data(),
-                           static_cast<int>(value.size()));
-  };
-  add("Content-Type", response.content_type);
-  add("Content-Length", absl::StrCat(response.body.size()));
-  add("Cache-Control", response.cache_control);
-  add("X-Content-Type-Options", "nosniff");
-  if (response.allow_any_origin) add("Access-Control-Allow-Origin", "*");
-  if (response.send_allow) add("Allow", "GET, HEAD");
-  mg_response_header_send(connection);
   if (!IsHead(connection) && !response.body.empty()) {
     mg_write(connection, response.body.data(), response.body.size());
   }

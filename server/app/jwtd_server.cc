@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -23,6 +24,7 @@
 #include "server/app/observability_wiring.h"
 #include "server/jose/algorithm.h"
 #include "server/jose/json.h"
+#include "server/jose/key_set.h"
 #include "server/keyring/registry.h"
 #include "server/revocation/redis_revocation_store.h"
 #include "server/revocation/sqlite_revocation_store.h"
@@ -340,7 +342,11 @@ absl::StatusOr<std::unique_ptr<JwtdServer>> JwtdServer::Start(
     endpoints.openid_configuration = [rings, issuer, public_url, http_address] {
       // The algorithms of the signing issuer's published keys.
       std::vector<std::string> algs;
-      for (const auto& key : rings->front()->VerificationKeys()->keys()) {
+      // Held for the loop: a range-for over `VerificationKeys()->keys()`
+      // would drop the snapshot before iterating (a rotation could free it).
+      const std::shared_ptr<const jose::KeySet> published =
+          rings->front()->VerificationKeys();
+      for (const auto& key : published->keys()) {
         const std::string alg(jose::JwsAlgorithmName(key->alg()));
         if (std::find(algs.begin(), algs.end(), alg) == algs.end()) {
           algs.push_back(alg);

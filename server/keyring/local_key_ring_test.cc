@@ -100,7 +100,9 @@ bool Verifies(const LocalKeyRing& ring, const std::string& token) {
 
 std::vector<std::string> PublishedKids(const LocalKeyRing& ring) {
   std::vector<std::string> kids;
-  for (const auto& key : ring.VerificationKeys()->keys()) {
+  // Held for the loop: the background thread may replace the snapshot.
+  const std::shared_ptr<const jose::KeySet> keys = ring.VerificationKeys();
+  for (const auto& key : keys->keys()) {
     kids.push_back(key->kid());
   }
   return kids;
