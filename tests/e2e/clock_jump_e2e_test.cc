@@ -45,6 +45,7 @@
 #include "tests/e2e/http_get.h"
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/temp_dir.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/status_matchers.h"
 
@@ -126,29 +127,6 @@ class FakeTimeFile {
   std::string path_;
   absl::Duration offset_ = absl::ZeroDuration();
 };
-
-absl::StatusOr<v1::ValidateResponse> Validate(Client& client,
-                                              const std::string& token) {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  return client.Validate(request);
-}
-
-std::string Describe(const absl::StatusOr<v1::ValidateResponse>& verdict) {
-  if (!verdict.ok()) return verdict.status().ToString();
-  return absl::StrCat("valid=", verdict->valid(),
-                      " reason=", v1::Reason_Name(verdict->reason()),
-                      " detail=", verdict->detail());
-}
-
-bool IsValid(const absl::StatusOr<v1::ValidateResponse>& verdict) {
-  return verdict.ok() && verdict->valid();
-}
-
-bool HasReason(const absl::StatusOr<v1::ValidateResponse>& verdict,
-               v1::Reason reason) {
-  return verdict.ok() && !verdict->valid() && verdict->reason() == reason;
-}
 
 absl::StatusOr<v1::IssueResponse> Issue(Client& admin, absl::Duration ttl) {
   v1::IssueRequest request;
@@ -260,8 +238,8 @@ TEST_F(ClockJumpTest, ForwardJumpPastExpRejectsEvenACachedToken) {
   // Validated twice: the second answer comes from the validation cache.
   for (int i = 0; i < 2; ++i) {
     absl::StatusOr<v1::ValidateResponse> verdict =
-        Validate(*client_, issued.token());
-    ASSERT_TRUE(IsValid(verdict)) << Describe(verdict);
+        ValidateToken(*client_, issued.token());
+    ASSERT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict);
   }
   ASSERT_OK_AND_ASSIGN(
       HttpReply metrics,
@@ -274,13 +252,14 @@ TEST_F(ClockJumpTest, ForwardJumpPastExpRejectsEvenACachedToken) {
   // exp (60 s) + leeway (30 s) is behind jwtd's clock after +5 min.
   ASSERT_NO_FATAL_FAILURE(Jump(absl::Minutes(5)));
   absl::StatusOr<v1::ValidateResponse> verdict =
-      Validate(*client_, issued.token());
-  EXPECT_TRUE(HasReason(verdict, v1::REASON_EXPIRED)) << Describe(verdict);
+      ValidateToken(*client_, issued.token());
+  EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_EXPIRED))
+      << DescribeVerdict(verdict);
 
   // Rejections are not cached: with the clock right again it is valid.
   ASSERT_NO_FATAL_FAILURE(Jump(absl::ZeroDuration()));
-  verdict = Validate(*client_, issued.token());
-  EXPECT_TRUE(IsValid(verdict)) << Describe(verdict);
+  verdict = ValidateToken(*client_, issued.token());
+  EXPECT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict);
 }
 
 TEST_F(ClockJumpTest, BackwardJumpFollowsTheIatRuleAndIssueKeepsWorking) {
@@ -291,37 +270,40 @@ TEST_F(ClockJumpTest, BackwardJumpFollowsTheIatRuleAndIssueKeepsWorking) {
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse before,
                        Issue(*admin_, absl::Minutes(15)));
   absl::StatusOr<v1::ValidateResponse> verdict =
-      Validate(*client_, before.token());
-  ASSERT_TRUE(IsValid(verdict)) << Describe(verdict);  // Now cached.
+      ValidateToken(*client_, before.token());
+  ASSERT_TRUE(IsValidVerdict(verdict))
+      << DescribeVerdict(verdict);  // Now cached.
 
   // 30 s back: the token's iat is 30 s ahead, within the 60 s leeway.
   ASSERT_NO_FATAL_FAILURE(Jump(absl::Seconds(-30)));
-  verdict = Validate(*client_, before.token());
-  EXPECT_TRUE(IsValid(verdict)) << "within the leeway: " << Describe(verdict);
+  verdict = ValidateToken(*client_, before.token());
+  EXPECT_TRUE(IsValidVerdict(verdict))
+      << "within the leeway: " << DescribeVerdict(verdict);
 
   // An hour back: the iat is an hour ahead, beyond the leeway. The cached
   // verification is checked again and the token is not yet valid.
   ASSERT_NO_FATAL_FAILURE(Jump(absl::Hours(-1)));
-  verdict = Validate(*client_, before.token());
-  EXPECT_TRUE(HasReason(verdict, v1::REASON_NOT_YET_VALID))
-      << Describe(verdict);
+  verdict = ValidateToken(*client_, before.token());
+  EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_NOT_YET_VALID))
+      << DescribeVerdict(verdict);
   // Issue keeps working, on the set-back clock, and its token validates.
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse during,
                        Issue(*admin_, absl::Minutes(15)));
   EXPECT_LT(
       absl::AbsDuration(IssuedAt(during) - (absl::Now() - absl::Hours(1))),
       kClockTolerance);
-  verdict = Validate(*client_, during.token());
-  EXPECT_TRUE(IsValid(verdict)) << Describe(verdict);
+  verdict = ValidateToken(*client_, during.token());
+  EXPECT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict);
 
   // The clock is right again: the earlier token validates again; the one
   // issued on the set-back clock has the 15 minutes it was given counted
   // from there, so it has expired.
   ASSERT_NO_FATAL_FAILURE(Jump(absl::ZeroDuration()));
-  verdict = Validate(*client_, before.token());
-  EXPECT_TRUE(IsValid(verdict)) << Describe(verdict);
-  verdict = Validate(*client_, during.token());
-  EXPECT_TRUE(HasReason(verdict, v1::REASON_EXPIRED)) << Describe(verdict);
+  verdict = ValidateToken(*client_, before.token());
+  EXPECT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict);
+  verdict = ValidateToken(*client_, during.token());
+  EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_EXPIRED))
+      << DescribeVerdict(verdict);
 }
 
 TEST_F(ClockJumpTest, LargeForwardJumpRotatesOnceAndKeepsOldTokensValid) {
@@ -446,16 +428,17 @@ TEST_F(ClockJumpTest, LargeForwardJumpRotatesOnceAndKeepsOldTokensValid) {
   // their exp (2 h after issue), and then they are expired.
   EXPECT_TRUE(after_jump.contains(old_token.kid()));
   absl::StatusOr<v1::ValidateResponse> verdict =
-      Validate(*client_, old_token.token());
-  EXPECT_TRUE(IsValid(verdict)) << Describe(verdict);
+      ValidateToken(*client_, old_token.token());
+  EXPECT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict);
   ASSERT_NO_FATAL_FAILURE(Jump(absl::Hours(2) + absl::Minutes(5)));
-  verdict = Validate(*client_, old_token.token());
-  EXPECT_TRUE(HasReason(verdict, v1::REASON_EXPIRED)) << Describe(verdict);
+  verdict = ValidateToken(*client_, old_token.token());
+  EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_EXPIRED))
+      << DescribeVerdict(verdict);
   // And jwtd still signs.
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse fresh,
                        Issue(*admin_, absl::Minutes(1)));
-  verdict = Validate(*client_, fresh.token());
-  EXPECT_TRUE(IsValid(verdict)) << Describe(verdict);
+  verdict = ValidateToken(*client_, fresh.token());
+  EXPECT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict);
 }
 
 }  // namespace

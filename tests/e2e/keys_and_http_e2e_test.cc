@@ -43,6 +43,7 @@
 #include "tests/e2e/log_lines.h"
 #include "tests/e2e/subprocess.h"
 #include "tests/e2e/temp_dir.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/local_http_server.h"
 #include "tests/support/status_matchers.h"
 
@@ -133,13 +134,6 @@ absl::Status WriteFile(const std::string& path, absl::string_view contents) {
 
 std::string JwtdUrl(const JwtdProcess& jwtd, absl::string_view path) {
   return absl::StrCat("http://", jwtd.http_address(), path);
-}
-
-absl::StatusOr<v1::ValidateResponse> Validate(Client& client,
-                                              const std::string& token) {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  return client.Validate(request);
 }
 
 // Issues through the privileged listener, the only one serving Issue.
@@ -493,7 +487,7 @@ TEST_F(PartnerIssuerTest, PythonSignedTokensValidate) {
                                                         {"rs256", "RS256"}}) {
     SCOPED_TRACE(name);
     ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                         Validate(*client_, Token(name)));
+                         ValidateToken(*client_, Token(name)));
     EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
     EXPECT_EQ(verdict.kid(), Kid(name));
     EXPECT_EQ(verdict.alg(), alg);
@@ -504,7 +498,7 @@ TEST_F(PartnerIssuerTest, PythonSignedTokensValidate) {
   // jwtd's own tokens validate next to the partner's ...
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, Issue(*jwtd_, "alice"));
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse own,
-                       Validate(*client_, issued.token()));
+                       ValidateToken(*client_, issued.token()));
   EXPECT_TRUE(own.valid()) << own.DebugString();
   // ... and jwtd publishes only its own keys, not the partner's.
   ASSERT_OK_AND_ASSIGN(v1::GetKeySetResponse key_set, client_->GetKeySet());
@@ -520,19 +514,19 @@ TEST_F(PartnerIssuerTest, KeyNotInTheJwksIsUnknownAfterOneRefetch) {
   absl::SleepFor(kPastCooldown);
   partner_->ResetCounts();
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                       Validate(*client_, Token("rogue")));
+                       ValidateToken(*client_, Token("rogue")));
   EXPECT_FALSE(verdict.valid());
   EXPECT_EQ(verdict.reason(), v1::REASON_UNKNOWN_KEY) << verdict.DebugString();
   EXPECT_EQ(partner_->RequestCount(kPartnerJwksPath), 1);
 
   // Within the cooldown the answer stands without another fetch.
-  ASSERT_OK_AND_ASSIGN(verdict, Validate(*client_, Token("rogue")));
+  ASSERT_OK_AND_ASSIGN(verdict, ValidateToken(*client_, Token("rogue")));
   EXPECT_FALSE(verdict.valid());
   EXPECT_EQ(verdict.reason(), v1::REASON_UNKNOWN_KEY) << verdict.DebugString();
   EXPECT_EQ(partner_->RequestCount(kPartnerJwksPath), 1);
 
   // The known keys are unaffected.
-  ASSERT_OK_AND_ASSIGN(verdict, Validate(*client_, Token("es256")));
+  ASSERT_OK_AND_ASSIGN(verdict, ValidateToken(*client_, Token("es256")));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
 }
 
@@ -552,7 +546,7 @@ TEST_F(PartnerIssuerTest, PartnerIssSignedByJwtdsKeyIsWrongIssuer) {
         RunPartnerScript({"sign-pem", pem, "ES256", jwtd_->kid(), iss,
                           kAudience, "mallory", now}));
     ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                         Validate(*client_, Str(signed_token, "token")));
+                         ValidateToken(*client_, Str(signed_token, "token")));
     EXPECT_EQ(verdict.valid(), reason == v1::REASON_UNSPECIFIED)
         << verdict.DebugString();
     EXPECT_EQ(verdict.reason(), reason) << verdict.DebugString();
@@ -561,7 +555,7 @@ TEST_F(PartnerIssuerTest, PartnerIssSignedByJwtdsKeyIsWrongIssuer) {
 
 TEST_F(PartnerIssuerTest, PartnerDownKeepsTheLastGoodKeys) {
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                       Validate(*client_, Token("es256")));
+                       ValidateToken(*client_, Token("es256")));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   ASSERT_OK_AND_ASSIGN(HttpReply ready, Readyz());
   EXPECT_EQ(ready.status, 200) << ready.body;
@@ -570,12 +564,12 @@ TEST_F(PartnerIssuerTest, PartnerDownKeepsTheLastGoodKeys) {
   partner_->Stop();
   absl::SleepFor(kPastCooldown);
   // A new kid needs the partner: "retry", not "invalid".
-  EXPECT_THAT(Validate(*client_, Token("next")),
+  EXPECT_THAT(ValidateToken(*client_, Token("next")),
               StatusIs(absl::StatusCode::kUnavailable));
   // Keys already known keep validating.
   for (const char* name : {"es256", "rs256"}) {
     SCOPED_TRACE(name);
-    ASSERT_OK_AND_ASSIGN(verdict, Validate(*client_, Token(name)));
+    ASSERT_OK_AND_ASSIGN(verdict, ValidateToken(*client_, Token(name)));
     EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
     EXPECT_EQ(verdict.kid(), Kid(name));
   }
@@ -590,7 +584,7 @@ TEST_F(PartnerIssuerTest, PartnerDownKeepsTheLastGoodKeys) {
   absl::StatusOr<v1::ValidateResponse> next;
   for (const absl::Time deadline = absl::Now() + absl::Seconds(5);
        absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(250))) {
-    next = Validate(*client_, Token("next"));
+    next = ValidateToken(*client_, Token("next"));
     if (next.ok() && next->valid()) break;
   }
   ASSERT_THAT(next, IsOk());
@@ -798,7 +792,7 @@ TEST(KeyRotationTest, RotatedKeysKeepValidatingAndArePublished) {
 
   for (const v1::IssueResponse* issued : {&first, &second}) {
     ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                         Validate(*client, issued->token()));
+                         ValidateToken(*client, issued->token()));
     EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
     EXPECT_EQ(verdict.kid(), issued->kid());
   }

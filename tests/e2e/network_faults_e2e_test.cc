@@ -56,6 +56,7 @@
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/log_lines.h"
 #include "tests/e2e/temp_dir.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/jws_test_util.h"
 #include "tests/support/local_http_server.h"
 #include "tests/support/prometheus_text.h"
@@ -80,29 +81,6 @@ absl::Status WriteFile(const std::string& path, absl::string_view contents) {
   out.close();
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
   return absl::OkStatus();
-}
-
-absl::StatusOr<v1::ValidateResponse> Validate(Client& client,
-                                              const std::string& token) {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  return client.Validate(request);
-}
-
-std::string Describe(const absl::StatusOr<v1::ValidateResponse>& verdict) {
-  if (!verdict.ok()) return verdict.status().ToString();
-  return absl::StrCat("valid=", verdict->valid(),
-                      " reason=", v1::Reason_Name(verdict->reason()),
-                      " detail=", verdict->detail());
-}
-
-bool IsValid(const absl::StatusOr<v1::ValidateResponse>& verdict) {
-  return verdict.ok() && verdict->valid();
-}
-
-bool HasReason(const absl::StatusOr<v1::ValidateResponse>& verdict,
-               v1::Reason reason) {
-  return verdict.ok() && !verdict->valid() && verdict->reason() == reason;
 }
 
 bool IsUnavailable(const absl::StatusOr<v1::ValidateResponse>& verdict) {
@@ -396,11 +374,12 @@ TEST_P(JwksIssuerFaultTest, KeysKeptUnknownKidBoundedAndRecovery) {
   // Before the fault: jwtd fetched the good keys.
   {
     absl::StatusOr<v1::ValidateResponse> verdict =
-        Validate(*client_, known_token_);
-    ASSERT_TRUE(IsValid(verdict)) << Describe(verdict) << "\n" << jwtd_->log();
-    verdict = Validate(*client_, next_token_);
-    ASSERT_TRUE(HasReason(verdict, v1::REASON_UNKNOWN_KEY))
-        << Describe(verdict);
+        ValidateToken(*client_, known_token_);
+    ASSERT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict) << "\n"
+                                         << jwtd_->log();
+    verdict = ValidateToken(*client_, next_token_);
+    ASSERT_TRUE(HasRejectReason(verdict, v1::REASON_UNKNOWN_KEY))
+        << DescribeVerdict(verdict);
     ASSERT_OK_AND_ASSIGN(std::optional<double> degraded, Degraded());
     ASSERT_EQ(degraded, std::optional<double>(0));
   }
@@ -423,17 +402,17 @@ TEST_P(JwksIssuerFaultTest, KeysKeptUnknownKidBoundedAndRecovery) {
       while (!stop.load()) {
         const absl::Time start = absl::Now();
         absl::StatusOr<v1::ValidateResponse> verdict =
-            Validate(*client_, known_token_);
+            ValidateToken(*client_, known_token_);
         const int64_t us = absl::ToInt64Microseconds(absl::Now() - start);
         int64_t seen = known_max_latency_us.load();
         while (us > seen &&
                !known_max_latency_us.compare_exchange_weak(seen, us)) {
         }
         if (us > 250000) ++known_slow;
-        if (IsValid(verdict)) {
+        if (IsValidVerdict(verdict)) {
           ++known_valid;
         } else {
-          known_problems.Add(Describe(verdict));
+          known_problems.Add(DescribeVerdict(verdict));
         }
       }
     });
@@ -442,13 +421,13 @@ TEST_P(JwksIssuerFaultTest, KeysKeptUnknownKidBoundedAndRecovery) {
     load.emplace_back([&] {
       while (!stop.load()) {
         absl::StatusOr<v1::ValidateResponse> verdict =
-            Validate(*client_, rogue_token_);
+            ValidateToken(*client_, rogue_token_);
         if (IsUnavailable(verdict)) {
           ++rogue_unavailable;
-        } else if (!HasReason(verdict, v1::REASON_UNKNOWN_KEY)) {
+        } else if (!HasRejectReason(verdict, v1::REASON_UNKNOWN_KEY)) {
           // UNKNOWN_KEY: the last good fetch's answer, within its cooldown.
           // Anything else, "valid" above all, is wrong.
-          rogue_problems.Add(Describe(verdict));
+          rogue_problems.Add(DescribeVerdict(verdict));
         }
         absl::SleepFor(absl::Milliseconds(20));
       }
@@ -464,11 +443,11 @@ TEST_P(JwksIssuerFaultTest, KeysKeptUnknownKidBoundedAndRecovery) {
   for (int probe = 0; probe < 3; ++probe) {
     const absl::Time start = absl::Now();
     absl::StatusOr<v1::ValidateResponse> verdict =
-        Validate(*client_, next_token_);
+        ValidateToken(*client_, next_token_);
     const absl::Duration took = absl::Now() - start;
     slowest = std::max(slowest, took);
     EXPECT_TRUE(IsUnavailable(verdict))
-        << "probe " << probe << ": " << Describe(verdict);
+        << "probe " << probe << ": " << DescribeVerdict(verdict);
     if (!verdict.ok()) {
       EXPECT_THAT(verdict.status().message(), HasSubstr("unavailable"));
     }
@@ -542,11 +521,12 @@ TEST_P(JwksIssuerFaultTest, KeysKeptUnknownKidBoundedAndRecovery) {
   absl::StatusOr<v1::ValidateResponse> next;
   for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
        absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(200))) {
-    next = Validate(*client_, next_token_);
-    if (IsValid(next)) break;
+    next = ValidateToken(*client_, next_token_);
+    if (IsValidVerdict(next)) break;
   }
-  ASSERT_TRUE(IsValid(next))
-      << "new key not picked up 10 s after recovery: " << Describe(next) << "\n"
+  ASSERT_TRUE(IsValidVerdict(next))
+      << "new key not picked up 10 s after recovery: " << DescribeVerdict(next)
+      << "\n"
       << jwtd_->log();
   std::cout << "[ figure   ] " << c.name << ": new key picked up "
             << absl::FormatDuration(absl::Now() - recovering)
@@ -555,11 +535,12 @@ TEST_P(JwksIssuerFaultTest, KeysKeptUnknownKidBoundedAndRecovery) {
   ASSERT_OK_AND_ASSIGN(std::optional<double> degraded, Degraded());
   EXPECT_EQ(degraded, std::optional<double>(0));
   absl::StatusOr<v1::ValidateResponse> verdict =
-      Validate(*client_, known_token_);
-  EXPECT_TRUE(IsValid(verdict)) << Describe(verdict);
+      ValidateToken(*client_, known_token_);
+  EXPECT_TRUE(IsValidVerdict(verdict)) << DescribeVerdict(verdict);
   // The issuer answers now and has no rogue key: a plain "unknown key".
-  verdict = Validate(*client_, rogue_token_);
-  EXPECT_TRUE(HasReason(verdict, v1::REASON_UNKNOWN_KEY)) << Describe(verdict);
+  verdict = ValidateToken(*client_, rogue_token_);
+  EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_UNKNOWN_KEY))
+      << DescribeVerdict(verdict);
   EXPECT_EQ(attacker_->RequestCount(kJwksPath), 0);
 }
 
@@ -730,12 +711,12 @@ TEST(RedisFaultE2eTest, KilledAndRestartedUnderLoad) {
           revoked_here_before = r->acknowledged_here[index];
         }
         const int started = phase.load();
-        absl::StatusOr<v1::ValidateResponse> verdict = Validate(
+        absl::StatusOr<v1::ValidateResponse> verdict = ValidateToken(
             *r->client, is_control ? control.token() : pool[index].token());
         const int ended = phase.load();
         const std::string what =
             absl::StrCat(r->name, " Validate in phase ", started, "..", ended,
-                         ": ", Describe(verdict));
+                         ": ", DescribeVerdict(verdict));
         if (!verdict.ok()) {
           if (IsUnavailable(verdict)) {
             ++validations[started][1];
@@ -782,13 +763,14 @@ TEST(RedisFaultE2eTest, KilledAndRestartedUnderLoad) {
   for (ReplicaUnderTest* r : replicas) {
     absl::StatusOr<v1::ValidateResponse> verdict;
     for (const absl::Time deadline = killed + absl::Seconds(5);;) {
-      verdict = Validate(*r->client, control.token());
+      verdict = ValidateToken(*r->client, control.token());
       if (IsUnavailable(verdict) || absl::Now() >= deadline) break;
       absl::SleepFor(absl::Milliseconds(20));
     }
     if (!IsUnavailable(verdict)) stop_load();
     ASSERT_TRUE(IsUnavailable(verdict))
-        << r->name << " 5 s after Redis was killed: " << Describe(verdict)
+        << r->name
+        << " 5 s after Redis was killed: " << DescribeVerdict(verdict)
         << logs();
     EXPECT_THAT(verdict.status().message(), HasSubstr("revocation"));
   }
@@ -806,13 +788,14 @@ TEST(RedisFaultE2eTest, KilledAndRestartedUnderLoad) {
   for (ReplicaUnderTest* r : replicas) {
     absl::StatusOr<v1::ValidateResponse> verdict;
     for (const absl::Time deadline = absl::Now() + absl::Seconds(10);;) {
-      verdict = Validate(*r->client, control.token());
-      if (IsValid(verdict) || absl::Now() >= deadline) break;
+      verdict = ValidateToken(*r->client, control.token());
+      if (IsValidVerdict(verdict) || absl::Now() >= deadline) break;
       absl::SleepFor(absl::Milliseconds(20));
     }
-    if (!IsValid(verdict)) stop_load();
-    ASSERT_TRUE(IsValid(verdict))
-        << r->name << " 10 s after Redis restarted: " << Describe(verdict)
+    if (!IsValidVerdict(verdict)) stop_load();
+    ASSERT_TRUE(IsValidVerdict(verdict))
+        << r->name
+        << " 10 s after Redis restarted: " << DescribeVerdict(verdict)
         << logs();
   }
   const absl::Duration recovery = absl::Now() - restarting;
@@ -854,19 +837,21 @@ TEST(RedisFaultE2eTest, KilledAndRestartedUnderLoad) {
     for (int index : acknowledged) {
       absl::StatusOr<v1::ValidateResponse> verdict;
       for (;;) {
-        verdict = Validate(*r->client, pool[index].token());
-        if (HasReason(verdict, v1::REASON_REVOKED) || absl::Now() >= deadline) {
+        verdict = ValidateToken(*r->client, pool[index].token());
+        if (HasRejectReason(verdict, v1::REASON_REVOKED) ||
+            absl::Now() >= deadline) {
           break;
         }
         absl::SleepFor(absl::Milliseconds(50));
       }
-      EXPECT_TRUE(HasReason(verdict, v1::REASON_REVOKED))
+      EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_REVOKED))
           << r->name << ", acknowledged revocation of " << pool[index].jti()
-          << ": " << Describe(verdict);
+          << ": " << DescribeVerdict(verdict);
     }
     absl::StatusOr<v1::ValidateResponse> verdict =
-        Validate(*r->client, control.token());
-    EXPECT_TRUE(IsValid(verdict)) << r->name << ": " << Describe(verdict);
+        ValidateToken(*r->client, control.token());
+    EXPECT_TRUE(IsValidVerdict(verdict))
+        << r->name << ": " << DescribeVerdict(verdict);
   }
   std::cout << "[ figure   ] " << acknowledged.size()
             << " acknowledged revocations, all REVOKED at A and B" << std::endl;

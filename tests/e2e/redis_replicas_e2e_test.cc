@@ -28,6 +28,7 @@
 #include "jwtd/v1/token_service.pb.h"
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/temp_dir.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/status_matchers.h"
 
@@ -73,32 +74,6 @@ std::string ReplicaConfig(const std::string& data_dir,
                       redis_port, "\n");
 }
 
-absl::StatusOr<v1::ValidateResponse> ValidateToken(Client& client,
-                                                   const std::string& token) {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  return client.Validate(request);
-}
-
-absl::StatusOr<v1::RevokeResponse> RevokeToken(Client& client,
-                                               const std::string& token) {
-  v1::RevokeRequest request;
-  request.set_token(token);
-  return client.Revoke(request);
-}
-
-std::string Describe(const absl::StatusOr<v1::ValidateResponse>& verdict) {
-  if (!verdict.ok()) return verdict.status().ToString();
-  return absl::StrCat("valid=", verdict->valid(),
-                      " reason=", v1::Reason_Name(verdict->reason()),
-                      " detail=", verdict->detail());
-}
-
-bool IsRevokedVerdict(const absl::StatusOr<v1::ValidateResponse>& verdict) {
-  return verdict.ok() && !verdict->valid() &&
-         verdict->reason() == v1::REASON_REVOKED;
-}
-
 struct Replica {
   std::string name;
   Client* client;
@@ -120,10 +95,11 @@ std::optional<absl::Duration> WaitUntilRevokedEverywhere(
       if (revoked[i]) continue;
       absl::StatusOr<v1::ValidateResponse> verdict =
           ValidateToken(*replicas[i].client, token);
-      revoked[i] = IsRevokedVerdict(verdict);
+      revoked[i] = HasRejectReason(verdict, v1::REASON_REVOKED);
       if (!revoked[i]) {
         all = false;
-        absl::StrAppend(last, replicas[i].name, ": ", Describe(verdict), "; ");
+        absl::StrAppend(last, replicas[i].name, ": ", DescribeVerdict(verdict),
+                        "; ");
       }
     }
     const absl::Time now = absl::Now();
@@ -211,7 +187,7 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
       absl::StatusOr<v1::ValidateResponse> verdict =
           ValidateToken(*r.client, issued.token());
       ASSERT_TRUE(verdict.ok() && verdict->valid())
-          << r.name << ": " << Describe(verdict);
+          << r.name << ": " << DescribeVerdict(verdict);
     }
   }
 
@@ -222,7 +198,8 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
                          RevokeToken(*a_admin, first.token()));
     const absl::Time acknowledged = absl::Now();
     EXPECT_EQ(revoked.jti(), first.jti());
-    EXPECT_TRUE(IsRevokedVerdict(ValidateToken(*a_client, first.token())));
+    EXPECT_TRUE(HasRejectReason(ValidateToken(*a_client, first.token()),
+                                v1::REASON_REVOKED));
     std::string last;
     std::optional<absl::Duration> latency = WaitUntilRevokedEverywhere(
         {rb, rc}, first.token(), acknowledged, absl::Seconds(3), &last);
@@ -288,11 +265,11 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
     for (const Replica& r : {ra, rb, rc}) {
       absl::StatusOr<v1::ValidateResponse> verdict =
           ValidateToken(*r.client, first.token());
-      EXPECT_TRUE(IsRevokedVerdict(verdict))
-          << r.name << ", first revocation: " << Describe(verdict);
+      EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_REVOKED))
+          << r.name << ", first revocation: " << DescribeVerdict(verdict);
       verdict = ValidateToken(*r.client, kept.token());
       EXPECT_TRUE(verdict.ok() && verdict->valid())
-          << r.name << ", unrevoked token: " << Describe(verdict);
+          << r.name << ", unrevoked token: " << DescribeVerdict(verdict);
     }
 
     // And Redis itself kept both (append-only file): a replica started now,
@@ -303,13 +280,14 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
     for (const v1::IssueResponse* issued : {&first, &second}) {
       absl::StatusOr<v1::ValidateResponse> verdict =
           ValidateToken(*d_client, issued->token());
-      EXPECT_TRUE(IsRevokedVerdict(verdict))
-          << "fresh replica D, " << issued->jti() << ": " << Describe(verdict);
+      EXPECT_TRUE(HasRejectReason(verdict, v1::REASON_REVOKED))
+          << "fresh replica D, " << issued->jti() << ": "
+          << DescribeVerdict(verdict);
     }
     absl::StatusOr<v1::ValidateResponse> verdict =
         ValidateToken(*d_client, kept.token());
     EXPECT_TRUE(verdict.ok() && verdict->valid())
-        << "fresh replica D, unrevoked token: " << Describe(verdict);
+        << "fresh replica D, unrevoked token: " << DescribeVerdict(verdict);
     d_client.reset();
     EXPECT_THAT(d->Stop(), IsOk());
   }
@@ -332,7 +310,8 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
         absl::SleepFor(kPollEvery);
       }
       EXPECT_EQ(verdict.status().code(), absl::StatusCode::kUnavailable)
-          << r.name << " 3 s after Redis was killed: " << Describe(verdict)
+          << r.name
+          << " 3 s after Redis was killed: " << DescribeVerdict(verdict)
           << "\nlog:\n"
           << (r.client == a_client.get()   ? a->log()
               : r.client == b_client.get() ? b->log()
@@ -351,7 +330,8 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
         absl::StatusOr<v1::ValidateResponse> verdict =
             ValidateToken(*r.client, issued->token());
         EXPECT_EQ(verdict.status().code(), absl::StatusCode::kUnavailable)
-            << r.name << ", " << issued->jti() << ": " << Describe(verdict);
+            << r.name << ", " << issued->jti() << ": "
+            << DescribeVerdict(verdict);
       }
     }
     // A revocation cannot be acknowledged without Redis either.

@@ -13,6 +13,7 @@
 #include "jwtd/v1/token_service.pb.h"
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/temp_dir.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/status_matchers.h"
 
 namespace jwtd::e2e {
@@ -21,13 +22,6 @@ namespace {
 using ::jwtd::testing::IsOk;
 
 constexpr int kRevocations = 50;
-
-absl::StatusOr<v1::ValidateResponse> ValidateToken(Client& client,
-                                                   const std::string& token) {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  return client.Validate(request);
-}
 
 TEST(RevocationE2eTest, AcknowledgedRevocationsSurviveSigkill) {
   ASSERT_OK_AND_ASSIGN(TempDir dir, TempDir::Create());

@@ -22,6 +22,7 @@
 #include "tests/e2e/log_lines.h"
 #include "tests/e2e/subprocess.h"
 #include "tests/e2e/temp_dir.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/status_matchers.h"
 
 namespace jwtd::e2e {
@@ -67,13 +68,6 @@ void ExpectStartupError(const ProcessResult& result, const std::string& topic) {
   EXPECT_THAT(absl::AsciiStrToLower(result.err),
               HasSubstr(absl::AsciiStrToLower(topic)))
       << result.err;
-}
-
-absl::StatusOr<v1::ValidateResponse> Validate(Client& client,
-                                              const std::string& token) {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  return client.Validate(request);
 }
 
 TEST(ServerLifecycleTest, StartUpLineAndCleanShutdown) {
@@ -132,7 +126,8 @@ TEST(ServerLifecycleTest, RestartKeepsTheKey) {
 
   ASSERT_OK_AND_ASSIGN(auto client,
                        Client::Connect({.address = jwtd->address()}));
-  ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict, Validate(*client, token));
+  ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
+                       ValidateToken(*client, token));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   client.reset();
   EXPECT_THAT(jwtd->Stop(), IsOk());
@@ -149,8 +144,8 @@ TEST(ServerLifecycleTest, TokensNeverReachTheLog) {
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin->Issue(request));
   admin.reset();
   const std::string forged = issued.token() + "x";
-  ASSERT_THAT(Validate(*client, issued.token()), IsOk());
-  ASSERT_THAT(Validate(*client, forged), IsOk());
+  ASSERT_THAT(ValidateToken(*client, issued.token()), IsOk());
+  ASSERT_THAT(ValidateToken(*client, forged), IsOk());
   client.reset();
   ASSERT_THAT(jwtd->Stop(), IsOk());
   const std::string signature =
@@ -171,7 +166,7 @@ TEST(ServerLifecycleTest, UnixSocket) {
   ASSERT_OK_AND_ASSIGN(auto client, Client::Connect({.address = address}));
   ASSERT_OK_AND_ASSIGN(
       v1::ValidateResponse verdict,
-      Validate(*client, std::string(absl::StripSuffix(issue.out, "\n"))));
+      ValidateToken(*client, std::string(absl::StripSuffix(issue.out, "\n"))));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   client.reset();
   EXPECT_THAT(jwtd->Stop(), IsOk());

@@ -28,6 +28,7 @@
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/temp_dir.h"
 #include "tests/e2e/test_pki.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/status_matchers.h"
 
 namespace jwtd::e2e {
@@ -59,13 +60,6 @@ v1::IssueRequest IssueFor(const std::string& subject) {
   return request;
 }
 
-absl::StatusOr<v1::ValidateResponse> Validate(Client& client,
-                                              const std::string& token) {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  return client.Validate(request);
-}
-
 TEST(SidecarE2eTest, UnixSocketsAndThePrivilegedListener) {
   ASSERT_OK_AND_ASSIGN(TempDir dir, TempDir::Create());
   const std::string main_socket = dir.Join("jwtd.sock");
@@ -92,14 +86,14 @@ TEST(SidecarE2eTest, UnixSocketsAndThePrivilegedListener) {
   revoke.set_token(issued.token());
   EXPECT_THAT(client->Revoke(revoke), StatusIs(kDenied));
   // The open RPCs: main listener only.
-  EXPECT_THAT(Validate(*admin, issued.token()), StatusIs(kDenied));
+  EXPECT_THAT(ValidateToken(*admin, issued.token()), StatusIs(kDenied));
   EXPECT_THAT(admin->GetKeySet(), StatusIs(kDenied));
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                       Validate(*client, issued.token()));
+                       ValidateToken(*client, issued.token()));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   ASSERT_OK_AND_ASSIGN(v1::RevokeResponse revoked, admin->Revoke(revoke));
   EXPECT_EQ(revoked.jti(), issued.jti());
-  ASSERT_OK_AND_ASSIGN(verdict, Validate(*client, issued.token()));
+  ASSERT_OK_AND_ASSIGN(verdict, ValidateToken(*client, issued.token()));
   EXPECT_EQ(verdict.reason(), v1::REASON_REVOKED);
 
   // Health, as a Kubernetes exec probe asks it.
@@ -214,7 +208,7 @@ TEST_F(MutualTlsTest, OnlyAllowlistedIdentitiesMayIssue) {
   // An authenticated caller that is not on the list: the open RPCs only.
   ASSERT_OK_AND_ASSIGN(auto reader_client, Connect(&reader));
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                       Validate(*reader_client, issued.token()));
+                       ValidateToken(*reader_client, issued.token()));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   EXPECT_THAT(reader_client->Issue(IssueFor("mallory")), StatusIs(kDenied));
   v1::RevokeRequest revoke;
@@ -393,7 +387,7 @@ TEST(ShutdownE2eTest, SigtermUnderLoadLosesNoAcknowledgedRevocation) {
             return;
           }
           absl::StatusOr<v1::ValidateResponse> verdict =
-              Validate(*client, issued->token());
+              ValidateToken(*client, issued->token());
           ++calls;
           if (!verdict.ok()) {
             std::lock_guard<std::mutex> lock(mu);
@@ -440,7 +434,7 @@ TEST(ShutdownE2eTest, SigtermUnderLoadLosesNoAcknowledgedRevocation) {
   int revoked = 0;
   for (const v1::IssueResponse& issued : acknowledged) {
     ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                         Validate(*client, issued.token()));
+                         ValidateToken(*client, issued.token()));
     EXPECT_EQ(verdict.reason(), v1::REASON_REVOKED) << issued.jti();
     revoked += verdict.reason() == v1::REASON_REVOKED;
   }

@@ -14,6 +14,7 @@
 #include "tests/e2e/binaries.h"
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/temp_dir.h"
+#include "tests/e2e/verdicts.h"
 #include "tests/support/status_matchers.h"
 
 namespace jwtd::e2e {
@@ -26,15 +27,6 @@ using ::jwtd::testing::IsOk;
 using ::jwtd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-absl::StatusOr<v1::ValidateResponse> Validate(
-    Client& client, const std::string& token,
-    const std::string& audience = "") {
-  v1::ValidateRequest request;
-  request.set_token(token);
-  request.set_audience(audience);
-  return client.Validate(request);
-}
 
 TEST(TokenChecksTest, ExpiredTokenWithoutLeeway) {
   ASSERT_OK_AND_ASSIGN(auto jwtd,
@@ -49,13 +41,15 @@ TEST(TokenChecksTest, ExpiredTokenWithoutLeeway) {
   ASSERT_EQ(issue.exit_code, 0) << issue.err;
   const std::string token(absl::StripSuffix(issue.out, "\n"));
 
-  ASSERT_OK_AND_ASSIGN(v1::ValidateResponse fresh, Validate(*client, token));
+  ASSERT_OK_AND_ASSIGN(v1::ValidateResponse fresh,
+                       ValidateToken(*client, token));
   ASSERT_TRUE(fresh.valid()) << fresh.DebugString();
   // exp <= now is expired without leeway: sleep just past exp, no longer.
   absl::SleepFor(absl::FromUnixSeconds(fresh.expires_at().seconds()) -
                  absl::Now() + absl::Milliseconds(200));
 
-  ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict, Validate(*client, token));
+  ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
+                       ValidateToken(*client, token));
   EXPECT_FALSE(verdict.valid());
   EXPECT_EQ(verdict.reason(), v1::REASON_EXPIRED);
 
@@ -102,12 +96,12 @@ TEST(TokenChecksTest, WrongIssuerWithTheSameKey) {
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin_a->Issue(request));
   admin_a.reset();
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse at_a,
-                       Validate(*client_a, issued.token()));
+                       ValidateToken(*client_a, issued.token()));
   EXPECT_TRUE(at_a.valid()) << at_a.DebugString();
   EXPECT_EQ(at_a.claims().fields().at("iss").string_value(), "a");
 
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse at_b,
-                       Validate(*client_b, issued.token()));
+                       ValidateToken(*client_b, issued.token()));
   EXPECT_FALSE(at_b.valid());
   EXPECT_EQ(at_b.reason(), v1::REASON_WRONG_ISSUER);
 
@@ -130,7 +124,7 @@ TEST(TokenChecksTest, ServerAudiencePolicy) {
   defaulted.set_subject("alice");
   ASSERT_OK_AND_ASSIGN(v1::IssueResponse issued, admin->Issue(defaulted));
   ASSERT_OK_AND_ASSIGN(v1::ValidateResponse verdict,
-                       Validate(*client, issued.token()));
+                       ValidateToken(*client, issued.token()));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   v1::IntrospectRequest introspect;
   introspect.set_token(issued.token());
@@ -143,10 +137,11 @@ TEST(TokenChecksTest, ServerAudiencePolicy) {
   billing.set_subject("alice");
   billing.add_audiences("billing");
   ASSERT_OK_AND_ASSIGN(issued, admin->Issue(billing));
-  ASSERT_OK_AND_ASSIGN(verdict, Validate(*client, issued.token()));
+  ASSERT_OK_AND_ASSIGN(verdict, ValidateToken(*client, issued.token()));
   EXPECT_TRUE(verdict.valid()) << verdict.DebugString();
   // The request may narrow the policy further.
-  ASSERT_OK_AND_ASSIGN(verdict, Validate(*client, issued.token(), "orders"));
+  ASSERT_OK_AND_ASSIGN(verdict,
+                       ValidateToken(*client, issued.token(), "orders"));
   EXPECT_EQ(verdict.reason(), v1::REASON_WRONG_AUDIENCE);
 
   // A token for an audience outside the policy, from a jwtd without one
@@ -176,7 +171,8 @@ TEST(TokenChecksTest, ServerAudiencePolicy) {
                           .data_dir = jwtd->data_dir()}));
   ASSERT_OK_AND_ASSIGN(auto restarted_client,
                        Client::Connect({.address = restarted->address()}));
-  ASSERT_OK_AND_ASSIGN(verdict, Validate(*restarted_client, foreign_token));
+  ASSERT_OK_AND_ASSIGN(verdict,
+                       ValidateToken(*restarted_client, foreign_token));
   EXPECT_FALSE(verdict.valid());
   EXPECT_EQ(verdict.reason(), v1::REASON_WRONG_AUDIENCE);
   restarted_client.reset();
