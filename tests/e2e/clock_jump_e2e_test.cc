@@ -63,14 +63,6 @@ constexpr char kAudience[] = "clock";
 // clock plus the offset) when the jump is checked: calls take time.
 constexpr absl::Duration kClockTolerance = absl::Seconds(20);
 
-absl::Status WriteFile(const std::string& path, absl::string_view contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << contents;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
 // The libfaketime timestamp file of one jwtd: a relative offset ("+3600",
 // "-60", in seconds) that jwtd re-reads on every clock call
 // (FAKETIME_NO_CACHE=1).

@@ -126,14 +126,6 @@ std::vector<std::string> Kids(const Struct& jwks) {
   return kids;
 }
 
-absl::Status WriteFile(const std::string& path, absl::string_view contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << contents;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
 std::string JwtdUrl(const JwtdProcess& jwtd, absl::string_view path) {
   return absl::StrCat("http://", jwtd.http_address(), path);
 }

@@ -55,6 +55,7 @@
 #include "tests/e2e/http_get.h"
 #include "tests/e2e/jwtd_process.h"
 #include "tests/e2e/log_lines.h"
+#include "tests/e2e/redis_replica_config.h"
 #include "tests/e2e/temp_dir.h"
 #include "tests/e2e/verdicts.h"
 #include "tests/support/jws_test_util.h"
@@ -74,14 +75,6 @@ using ::jwtd::testing::RedisServer;
 using ::testing::HasSubstr;
 
 // ------------------------------------------------------------- helpers
-
-absl::Status WriteFile(const std::string& path, absl::string_view contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << contents;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
 
 bool IsUnavailable(const absl::StatusOr<v1::ValidateResponse>& verdict) {
   return verdict.status().code() == absl::StatusCode::kUnavailable;
@@ -563,29 +556,6 @@ constexpr char kReplicaIssuer[] = "https://jwtd.redis-faults.test";
 // if the revokers run out before the last phase.
 constexpr int kTokenPool = 1600;
 
-// A replica's configuration: `keys_yaml` (indented for the issuer) and the
-// Redis store on `redis_port` (on_unavailable: fail_closed, the default).
-std::string ReplicaConfig(const std::string& data_dir,
-                          absl::string_view keys_yaml, int redis_port) {
-  return absl::StrCat("data_dir: ", data_dir,
-                      "\n"
-                      "issuers:\n"
-                      "  - issuer: ",
-                      kReplicaIssuer,
-                      "\n"
-                      "    audiences: [",
-                      kAudience,
-                      "]\n"
-                      "    keys:\n",
-                      keys_yaml,
-                      "revocation:\n"
-                      "  store: redis\n"
-                      "  redis:\n"
-                      "    host: 127.0.0.1\n"
-                      "    port: ",
-                      redis_port, "\n");
-}
-
 // Where the test is; load threads read it when a call starts and ends.
 enum Phase : int {
   kRedisUp = 0,
@@ -620,11 +590,12 @@ TEST(RedisFaultE2eTest, KilledAndRestartedUnderLoad) {
   {
     const std::string data = dir.Join("a-data");
     const std::string config = dir.Join("a.yaml");
-    ASSERT_THAT(WriteFile(config, ReplicaConfig(data,
-                                                "      local:\n"
-                                                "        alg: ES256\n",
-                                                redis->port())),
-                IsOk());
+    ASSERT_THAT(
+        WriteFile(config, RedisReplicaConfig(data, kReplicaIssuer, kAudience,
+                                             "      local:\n"
+                                             "        alg: ES256\n",
+                                             redis->port())),
+        IsOk());
     ASSERT_OK_AND_ASSIGN(
         a.process,
         JwtdProcess::Start({.data_dir = data, .config_file = config}));
@@ -632,16 +603,16 @@ TEST(RedisFaultE2eTest, KilledAndRestartedUnderLoad) {
   {
     const std::string data = dir.Join("b-data");
     const std::string config = dir.Join("b.yaml");
-    ASSERT_THAT(
-        WriteFile(config, ReplicaConfig(data,
-                                        absl::StrCat("      files:\n"
-                                                     "        paths: [",
-                                                     a.process->data_dir(),
-                                                     "/keys/", a.process->kid(),
-                                                     ".pem]\n"
-                                                     "        alg: ES256\n"),
-                                        redis->port())),
-        IsOk());
+    ASSERT_THAT(WriteFile(config, RedisReplicaConfig(
+                                      data, kReplicaIssuer, kAudience,
+                                      absl::StrCat("      files:\n"
+                                                   "        paths: [",
+                                                   a.process->data_dir(),
+                                                   "/keys/", a.process->kid(),
+                                                   ".pem]\n"
+                                                   "        alg: ES256\n"),
+                                      redis->port())),
+                IsOk());
     ASSERT_OK_AND_ASSIGN(
         b.process,
         JwtdProcess::Start({.data_dir = data, .config_file = config}));

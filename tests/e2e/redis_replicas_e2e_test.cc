@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "jwtd/v1/token_service.pb.h"
 #include "tests/e2e/jwtd_process.h"
+#include "tests/e2e/redis_replica_config.h"
 #include "tests/e2e/temp_dir.h"
 #include "tests/e2e/verdicts.h"
 #include "tests/support/redis_server.h"
@@ -42,37 +43,6 @@ using ::testing::HasSubstr;
 constexpr char kIssuer[] = "https://jwtd.replicas.test";
 constexpr char kAudience[] = "replicas";
 constexpr absl::Duration kPollEvery = absl::Milliseconds(20);
-
-absl::Status WriteFile(const std::string& path, absl::string_view contents) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << contents;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
-// A configuration with one issuer whose `keys:` block is `keys_yaml`
-// (indented for the issuer) and the Redis revocation store on `redis_port`.
-std::string ReplicaConfig(const std::string& data_dir,
-                          absl::string_view keys_yaml, int redis_port) {
-  return absl::StrCat("data_dir: ", data_dir,
-                      "\n"
-                      "issuers:\n"
-                      "  - issuer: ",
-                      kIssuer,
-                      "\n"
-                      "    audiences: [",
-                      kAudience,
-                      "]\n"
-                      "    keys:\n",
-                      keys_yaml,
-                      "revocation:\n"
-                      "  store: redis\n"
-                      "  redis:\n"
-                      "    host: 127.0.0.1\n"
-                      "    port: ",
-                      redis_port, "\n");
-}
 
 struct Replica {
   std::string name;
@@ -118,10 +88,10 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
   // Replica A: local keys, the Redis store.
   const std::string a_data = dir.Join("a-data");
   const std::string a_config = dir.Join("a.yaml");
-  ASSERT_THAT(WriteFile(a_config, ReplicaConfig(a_data,
-                                                "      local:\n"
-                                                "        alg: ES256\n",
-                                                redis->port())),
+  ASSERT_THAT(WriteFile(a_config, RedisReplicaConfig(a_data, kIssuer, kAudience,
+                                                     "      local:\n"
+                                                     "        alg: ES256\n",
+                                                     redis->port())),
               IsOk());
   ASSERT_OK_AND_ASSIGN(auto a, JwtdProcess::Start({.data_dir = a_data,
                                                    .config_file = a_config}));
@@ -141,7 +111,8 @@ TEST(RedisReplicasE2eTest, RevocationsReachEveryReplicaAndSurviveRedisRestart) {
     const std::string data = dir.Join(absl::StrCat(name, "-data"));
     const std::string config = dir.Join(absl::StrCat(name, ".yaml"));
     if (absl::Status written =
-            WriteFile(config, ReplicaConfig(data, files_keys, redis->port()));
+            WriteFile(config, RedisReplicaConfig(data, kIssuer, kAudience,
+                                                 files_keys, redis->port()));
         !written.ok()) {
       return written;
     }

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -31,6 +32,10 @@ class TempDir {
 
   std::string path_;
 };
+
+// Writes `contents` to `path` (created or truncated), e.g. a config file
+// in a TempDir.
+absl::Status WriteFile(const std::string& path, absl::string_view contents);
 
 }  // namespace jwtd::e2e
 
